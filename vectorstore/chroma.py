@@ -1,0 +1,83 @@
+"""Dense vectors in Chroma: embedded (PersistentClient) or a server (HttpClient).
+
+We always pass vectors ourselves (``embedding_function=None``): Chroma's default
+embedding function would try to download a model.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+BATCH = 1000
+
+
+def source_key(source: str) -> str:
+    return f"src:{source}"
+
+
+def collection_name(embedder_name: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"chunks-{embedder_name}").strip("-._")
+    return name[:60]
+
+
+class ChromaIndex:
+    def __init__(self, collection, client):
+        self._collection = collection
+        self._client = client
+
+    @classmethod
+    def open(cls, embedder_name: str, path: Path | None = None, host: str = "", port: int = 8000) -> "ChromaIndex":
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        settings = ChromaSettings(anonymized_telemetry=False)
+        if host:
+            client = chromadb.HttpClient(host=host, port=port, settings=settings)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=settings)
+        collection = client.get_or_create_collection(
+            collection_name(embedder_name), embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+        return cls(collection, client)
+
+    def reset(self) -> None:
+        name = self._collection.name
+        self._client.delete_collection(name)
+        self._collection = self._client.get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+
+    def ids(self) -> set[str]:
+        return set(self._collection.get(include=[])["ids"])
+
+    def count(self) -> int:
+        return self._collection.count()
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict]) -> None:
+        for i in range(0, len(ids), BATCH):
+            self._collection.upsert(ids=ids[i : i + BATCH], embeddings=vectors[i : i + BATCH],
+                                    documents=texts[i : i + BATCH], metadatas=metadatas[i : i + BATCH])
+
+    def delete(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), BATCH):
+            self._collection.delete(ids=ids[i : i + BATCH])
+
+    def query(self, vector: np.ndarray, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+        """(id, cosine similarity) pairs, best first."""
+        where = None
+        if sources:
+            clauses = [{source_key(s): True} for s in sources]
+            where = clauses[0] if len(clauses) == 1 else {"$or": clauses}
+        n = min(k, max(self.count(), 1))
+        result = self._collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,
+                                        where=where, include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
+
+
+def chunk_metadata(chunk) -> dict:
+    # Chroma metadata values must be scalars and not None
+    meta = {"source": chunk.source, "title": chunk.title, "page": chunk.page or 0,
+            "section": chunk.section or "", "position": chunk.position}
+    meta.update({source_key(s): True for s in chunk.sources})
+    return meta

