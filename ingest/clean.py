@@ -67,14 +67,17 @@ def join_lines(left: str, right: str, vocabulary: set[str] | None = None) -> str
 
 def _is_spaced(lines: list[str]) -> bool:
     """True for text where every visual line is followed by a blank line (PDF debris),
-    so a single blank line is not a paragraph break."""
+    so a single blank line is not a paragraph break. Short web-page lines with blank
+    lines between them are not debris: there the lines end where sentences end."""
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     if len(nonblank) < 8:
         return False
     gaps = [b - a - 1 for a, b in zip(nonblank, nonblank[1:])]
     single = sum(1 for g in gaps if g == 1)
     short = median(len(lines[i].strip()) for i in nonblank) < 90
-    return short and single >= 0.6 * len(gaps)
+    texts = [lines[i].strip() for i in nonblank]
+    mid_sentence = sum(1 for a, b in zip(texts, texts[1:]) if not _SENTENCE_END.search(a) and b[:1].islower())
+    return short and single >= 0.6 * len(gaps) and mid_sentence >= 0.25 * len(gaps)
 
 
 def _looks_like_heading(line: str, next_line: str | None, width: float, after_number: bool = False) -> bool:
@@ -87,13 +90,14 @@ def _looks_like_heading(line: str, next_line: str | None, width: float, after_nu
         return False
     if after_number or _NUMBERED_HEADING.match(line):
         return True
-    if ", " in line or re.search(r"[.!?] ", line) or len(line) > 0.6 * width:
+    if ", " in line or ": " in line or re.search(r"[.!?] ", line) or len(line) > 0.6 * width:
         return False
     return next_line is None or next_line[:1].isupper() or next_line[:1] in "“\"'•"
 
 
-def _logical_lines(text: str) -> list[tuple[str, bool]]:
-    """(line, starts_new_paragraph) pairs after removing layout blank lines."""
+def _logical_lines(text: str) -> tuple[list[tuple[str, bool]], bool]:
+    """(line, starts_new_paragraph) pairs after removing layout blank lines, and
+    whether the text was spaced PDF debris."""
     raw = normalize_chars(text).split("\n")
     spaced = _is_spaced(raw)
     out: list[tuple[str, bool]] = []
@@ -107,12 +111,18 @@ def _logical_lines(text: str) -> list[tuple[str, bool]]:
         new_para = not out or (blank_run >= 2 if spaced else blank_run >= 1) or (spaced and line[:1] == " ")
         out.append((collapse_spaces(line), new_para))
         blank_run = 0
-    return out
+    return out, spaced
+
+
+def _separate_line(current: list[str], line: str, spaced: bool) -> bool:
+    """Outside PDF debris a short line followed by a capitalised one is a line of its
+    own ("Regio: 25 mln" / "Rijk: 25 mln"), not a wrapped sentence."""
+    return not spaced and bool(current) and len(current[-1]) < 45 and line[:1].isupper()
 
 
 def to_blocks(text: str, vocabulary: set[str] | None = None) -> list[Block]:
     """Reflow raw text into headings, paragraphs and bullet items."""
-    lines = _logical_lines(text)
+    lines, spaced = _logical_lines(text)
     width = median(len(line) for line, _ in lines) if lines else 0.0
     blocks: list[Block] = []
     current: list[str] = []
@@ -143,10 +153,10 @@ def to_blocks(text: str, vocabulary: set[str] | None = None) -> list[Block]:
         elif (new_para or prev_done) and _looks_like_heading(line, nxt, width):
             flush()
             blocks.append(Block(HEADING, line))
-        elif new_para and current_kind != BULLET:
+        elif (new_para or _separate_line(current, line, spaced)) and current_kind != BULLET:
             flush()
             current = [line]
-        elif new_para and current_kind == BULLET and prev_done:
+        elif new_para and current_kind == BULLET and (prev_done or not spaced):
             flush()
             current = [line]
         else:

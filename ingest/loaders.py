@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
-from pypdf.errors import DependencyError, PyPdfError
+from pypdf.errors import DependencyError
 
 from ingest.document import Document, LoadError, Segment
 
@@ -116,12 +116,14 @@ def load_pdf(path: Path) -> Document:
                                 "PDF is password-protected and cannot be opened")
             segments = _pdf_pages(reader, path.name)
             title = _squash(str(reader.metadata.title or "")) if reader.metadata else None
+        except LoadError:
+            raise
         except DependencyError as e:  # e.g. AES encryption without the cryptography package
             raise LoadError(path.name, f"PDF gebruikt een niet-ondersteunde functie ({e})",
                             f"PDF uses an unsupported feature ({e})") from e
-        except PyPdfError as e:
-            raise LoadError(path.name, f"PDF is beschadigd of onvolledig ({e})",
-                            f"PDF is damaged or incomplete ({e})") from e
+        except Exception as e:  # pypdf raises KeyError, ValueError, ... on malformed structure too
+            raise LoadError(path.name, f"PDF is beschadigd of onvolledig ({type(e).__name__}: {e})",
+                            f"PDF is damaged or incomplete ({type(e).__name__}: {e})") from e
     if not segments:
         raise LoadError(path.name, "Geen tekst gevonden: lijkt een gescande PDF zonder tekstlaag; "
                                    "OCR wordt niet ondersteund",
@@ -199,7 +201,9 @@ def _md_inline(children) -> str:
 
 
 # --- HTML ----------------------------------------------------------------------------
-_DROP = ["script", "style", "noscript", "template", "nav", "header", "footer", "form", "svg", "head", "title"]
+# Not <head>: html.parser nests the whole <body> inside it when </head> is missing.
+_DROP = ["script", "style", "noscript", "template", "nav", "header", "footer", "form", "svg", "title"]
+_HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
 # Tags not listed are treated as blocks: at worst that splits a sentence, never glues words.
 _INLINE = {"a", "abbr", "b", "cite", "code", "del", "em", "font", "i", "ins", "kbd", "label", "mark",
            "q", "s", "small", "span", "strong", "sub", "sup", "time", "u"}
@@ -247,8 +251,8 @@ class _HtmlWalker:
             elif child.name in ("td", "th"):
                 self.walk(child)
                 self.buffer.append(" ")
-            elif child.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                self.heading(child)
+            elif child.name in _HEADINGS and not child.find(["p", "ul", "ol", "table", *_HEADINGS]):
+                self.heading(child)  # (an unclosed heading swallows the page: then it is a block)
             elif child.name == "pre":  # whitespace is meaningful in preformatted text
                 self.flush()
                 self.blocks.append((child.get_text().strip("\n"), False))

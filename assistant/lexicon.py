@@ -1,0 +1,100 @@
+"""Dutch word handling for answer selection: stop words, stems, question types."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ingest.text import words
+
+# bm25s's Dutch list (from NLTK) plus question words and light verbs that say nothing
+# about what is asked
+_EXTRA = {
+    "wat", "wie", "waar", "wanneer", "hoeveel", "welke", "welk", "hoe", "waarom", "waarmee", "waarvoor",
+    "waardoor", "waaraan", "waarin", "waarop", "noem", "geef", "vertel", "beschrijf", "leg", "uit", "uitleggen",
+    "kun", "kunt", "kan", "kunnen", "mij", "me", "ik", "jij", "je", "jullie", "u", "uw", "mijn", "onze", "ons",
+    "graag", "precies", "eigenlijk", "ongeveer", "nou", "dan", "daar", "daarvan", "daaraan", "daarbij", "daarin",
+    "ervan", "erin", "eraan", "hierbij", "hiervan", "dus", "nog", "even", "gaat", "gaan", "doet", "doen", "heet",
+    "heten", "staat", "staan", "betekent", "bedoeld", "bedoelt", "precies", "allemaal", "soort", "zit", "zitten",
+    "volgens", "documenten", "document", "tekst", "plan", "terecht", "vinden", "vind", "zeg", "zegt", "waren",
+    "wordt", "worden", "werd", "zijn", "is", "was", "heeft", "hebben", "had", "de", "het", "een", "en",
+}
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_DUTCH
+
+    return frozenset({w.lower() for w in STOPWORDS_DUTCH} | _EXTRA)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("dutch")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball's Dutch stem, with verb forms it leaves alone folded onto their noun:
+    "investeert" and "geïnvesteerd" onto "investering" (all "invester")."""
+    stemmer = _stemmer()
+    if len(word) > 7 and word.startswith("ge") and word.endswith(("eerd", "eert", "ierd")):
+        return stemmer.stemWord(word[2:-1])
+    if len(word) > 5 and word.endswith(("eert", "iert", "agt")):
+        return stemmer.stemWord(word[:-1])
+    return stemmer.stemWord(word)
+
+
+NUMBER_WORDS = {"een": "1", "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7",
+                "acht": "8", "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "veertien": "14"}
+
+
+def content_terms(text: str) -> list[str]:
+    """Stems of the words that carry meaning, in order, without repeats.
+    Hyphenated words count as their parts too ("Zwolle-Enschede" finds "Enschede")."""
+    out: list[str] = []
+    stop = stopwords()
+    for w in words(text):
+        parts = [w] + (w.split("-") if "-" in w else [])
+        for p in parts:
+            p = NUMBER_WORDS.get(p, p) if p != "een" else p  # "vier actielijnen" = "4 actielijnen"
+            if len(p) < 2 and not p.isdigit() or p in stop:
+                continue
+            s = stem(p)
+            if s not in out:
+                out.append(s)
+    return out
+
+
+NUMBER = re.compile(r"\d")
+YEAR = re.compile(r"\b(19|20)\d{2}\b")
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+          "oktober", "november", "december")
+
+
+def question_type(question: str) -> str:
+    """'number', 'date', 'list', 'who' or 'open': steers which sentences score higher."""
+    q = question.lower()
+    if re.search(r"\bhoeveel\b|\bhoe groot\b|\bhoe hoog\b|\bwelk bedrag\b|\bhoe veel\b|\baantal\b", q):
+        return "number"
+    if re.search(r"\bwanneer\b|\bwelke datum\b|\bwelk jaar\b|\bin welk jaar\b|\bop welke dag\b|\bsinds wanneer\b", q):
+        return "date"
+    if re.search(r"\bwelke\b.*\b(zijn|vormen|hebben|noemt|kent|bestaan)\b|\bwat zijn de\b|\bnoem\b|\bopsomming\b|\bde (vier|drie|twee|vijf|zes)\b|\blijst\b", q):
+        return "list"
+    if re.search(r"\bwie\b|\bwelke (partijen|partners|organisaties|ministeries|bedrijven)\b", q):
+        return "who"
+    return "open"
+
+
+AMOUNT = re.compile(r"\d[\d.,]*\s*(%|procent|mln|miljoen|miljard|mld|euro|meur|meuro|inwoners|gemeenten|banen)|€\s*\d|\b\d+[.,]\d{3}\b", re.I)
+
+
+def has_amount(text: str) -> bool:
+    """A quantity rather than a year: "25 mln", "634.000", "70%"."""
+    return bool(AMOUNT.search(text)) or bool(re.search(r"\b\d+\b", YEAR.sub("", text)))
+
+
+def has_date(text: str) -> bool:
+    t = text.lower()
+    return bool(YEAR.search(t)) or any(m in t for m in MONTHS)

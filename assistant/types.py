@@ -1,0 +1,59 @@
+"""Values the assistant hands to the UI, the CLI and the eval."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Passage:
+    chunk_id: str
+    text: str
+    source: str
+    title: str
+    page: int | None = None
+    section: str | None = None
+    sources: list[str] = field(default_factory=list)
+    score: float = 0.0  # fused (reciprocal rank) score
+    dense: float | None = None  # cosine similarity, when the dense side found it
+    bm25: float | None = None  # BM25 score, when the sparse side found it
+
+    def location(self) -> str:
+        if self.page:
+            return f"p. {self.page}"
+        return self.section or ""
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    title: str
+    page: int | None
+    section: str | None
+    quote: str
+    chunk_id: str = ""
+    sources: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "source": self.source, "title": self.title, "page": self.page,
+                "section": self.section, "quote": self.quote}
+
+
+@dataclass
+class Answer:
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # ms: retrieve, answer, total
+    mode: str = "extractive"  # "extractive" | "llm"
+    notice: str | None = None  # e.g. the LLM could not be reached and the extractive answer is shown
+    query: str = ""  # the standalone query that was searched
+
+    def to_json(self) -> dict:
+        return {"answer": self.text, "refused": self.refused,
+                "citations": [c.to_json() for c in self.citations],
+                "timings_ms": {k: round(self.timings.get(k, 0.0), 2) for k in ("retrieve", "answer", "total")}}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
