@@ -29,6 +29,8 @@ _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)]*$")
 # "beroeps- en hoger onderwijs": a hyphen before a conjunction is an elision, not a break
 _ELISION_NEXT = {"en", "of", "tot", "als", "noch", "t/m"}
 _VOWELS = set("aeiouyáéíóúäëïöü")
+_DANGLING = {"de", "het", "een", "van", "en", "of", "om", "te", "in", "op", "aan", "met", "voor", "door", "bij",
+             "naar", "tot", "als", "die", "dat", "zijn", "is", "we", "wij", "onze", "ons", "hun", "the", "and"}
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,10 @@ def _looks_like_heading(line: str, next_line: str | None, width: float, after_nu
         return False
     if after_number or _NUMBERED_HEADING.match(line):
         return True
-    if ", " in line or ": " in line or re.search(r"[.!?] ", line) or len(line) > 0.6 * width:
+    if ", " in line or ": " in line or re.search(r"[.!?] ", line) or len(line) > 0.6 * max(width, 50):
         return False
+    if words[-1].lower() in _DANGLING:
+        return False  # a line that stops on "om", "van de" was wrapped, not a title
     return next_line is None or next_line[:1].isupper() or next_line[:1] in "“\"'•"
 
 

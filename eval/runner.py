@@ -1,0 +1,122 @@
+"""Answer every gold question through ``Assistant.ask`` and score it.
+
+Configurations compared in one run: BM25 only, dense only and hybrid retrieval with the
+extractive answerer, and the LLM answerer on hybrid retrieval when an endpoint is
+configured. Everything is deterministic: no LLM judges.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from eval import metrics as m
+
+GOLD_FILE = Path(__file__).resolve().parent / "gold.jsonl"
+
+# the figures the report, the chart and the gate talk about, in display order
+HEADLINE = ["hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "fact_recall", "figure_exact", "citation_precision",
+            "citation_coverage", "support", "refusal_accuracy", "false_refusal_rate"]
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    id: str
+    question: str
+    history: list[dict]
+    answerable: bool
+    answer: str
+    facts: list[list[str]]
+    sources: list[str]
+    group: str
+    type: str
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "GoldItem":
+        return cls(id=d["id"], question=d["question"], history=list(d.get("history") or []),
+                   answerable=bool(d["answerable"]), answer=d.get("answer", ""), facts=list(d.get("facts") or []),
+                   sources=list(d.get("sources") or []), group=d.get("group", ""), type=d.get("type", ""))
+
+
+def load_gold(path: Path = GOLD_FILE) -> list[GoldItem]:
+    items = []
+    with path.open(encoding="utf-8") as f:
+        for line_no, line in enumerate(f, start=1):
+            if line.strip():
+                try:
+                    items.append(GoldItem.from_dict(json.loads(line)))
+                except (ValueError, KeyError) as exc:
+                    raise ValueError(f"{path}:{line_no}: ongeldig gold-record (invalid record): {exc}") from exc
+    return items
+
+
+@dataclass
+class Row:
+    """One question answered by one configuration, with its scores."""
+
+    id: str
+    question: str
+    group: str
+    type: str
+    answerable: bool
+    refused: bool
+    answer: str
+    missing_facts: list[str]
+    scores: dict[str, float | None] = field(default_factory=dict)
+    retrieve_ms: float = 0.0
+    answer_ms: float = 0.0
+
+
+def score(item: GoldItem, answer) -> Row:
+    gold = set(item.sources)
+    ranked = [p.sources or [p.source] for p in answer.passages]
+    s: dict[str, float | None] = {}
+    if item.answerable:
+        s["hit@1"] = m.hit_at_k(ranked, gold, 1)
+        s["hit@3"] = m.hit_at_k(ranked, gold, 3)
+        s["hit@5"] = m.hit_at_k(ranked, gold, 5)
+        s["mrr"] = m.reciprocal_rank(ranked, gold)
+        s["ndcg@5"] = m.ndcg_at_k(ranked, gold, 5)
+        text = "" if answer.refused else answer.text
+        s["fact_recall"] = m.fact_recall(text, item.facts) if item.facts else None
+        s["figure_exact"] = m.figure_exact_match(text, item.facts)
+        if not answer.refused:
+            s["citation_precision"] = m.citation_precision([c.sources or [c.source] for c in answer.citations], gold)
+            s["citation_coverage"] = m.citation_coverage(answer.text)
+            by_id = {p.chunk_id: p.text for p in answer.passages}
+            s["support"] = m.support_score(answer.text, {c.n: by_id.get(c.chunk_id, c.quote) for c in answer.citations})
+    missing = [variants[0] for variants in item.facts if not m.contains_fact("" if answer.refused else answer.text, variants)]
+    return Row(id=item.id, question=item.question, group=item.group, type=item.type, answerable=item.answerable,
+               refused=answer.refused, answer=answer.text, missing_facts=missing if item.answerable else [],
+               scores=s, retrieve_ms=answer.timings.get("retrieve", 0.0), answer_ms=answer.timings.get("answer", 0.0))
+
+
+def summarise(rows: list[Row]) -> dict:
+    """Overall, per user group and per question type figures for one configuration."""
+    pairs = [(r.answerable, r.refused) for r in rows]
+    flat = [{**r.scores, "group": r.group, "type": r.type} for r in rows]
+    keys = [k for k in HEADLINE if k not in ("refusal_accuracy", "false_refusal_rate")]
+    overall = {k: m.mean(r.scores.get(k) for r in rows) for k in keys}
+    overall["refusal_accuracy"] = m.refusal_accuracy(pairs)
+    overall["false_refusal_rate"] = m.false_refusal_rate(pairs)
+    overall["n"] = len(rows)
+    by_group = m.group_means(flat, "group", keys)
+    by_type = m.group_means(flat, "type", keys)
+    for grouping, field_name in ((by_group, "group"), (by_type, "type")):
+        for value, figures in grouping.items():
+            sub = [(r.answerable, r.refused) for r in rows if getattr(r, field_name) == value]
+            figures["refusal_accuracy"] = m.refusal_accuracy(sub)
+            figures["false_refusal_rate"] = m.false_refusal_rate(sub)
+    return {"overall": overall, "by_group": by_group, "by_type": by_type}
+
+
+def run_config(assistant, items: list[GoldItem], use_llm: bool = False,
+               tick: Callable[[], None] | None = None) -> list[Row]:
+    rows = []
+    for item in items:
+        answer = assistant.ask(item.question, item.history, use_llm=use_llm)
+        rows.append(score(item, answer))
+        if tick:
+            tick()
+    return rows
