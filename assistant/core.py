@@ -66,7 +66,9 @@ class Assistant:
                  sources: list[str] | None = None) -> tuple[str, list[Passage], float]:
         start = time.perf_counter()
         query = self._query(question, history)
-        passages = self.retriever.retrieve(query, self.settings.top_k, sources)
+        pool = self.retriever.retrieve(query, max(self.settings.rerank_pool, self.settings.top_k), sources)
+        context = previous_question(history or []) if query != question else ""
+        passages = self.extractive.rerank(question, pool, context)[: self.settings.top_k]
         return query, passages, (time.perf_counter() - start) * 1000
 
     def ask(self, question: str, history: list[dict] | None = None, sources: list[str] | None = None,

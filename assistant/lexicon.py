@@ -17,6 +17,8 @@ _EXTRA = {
     "heten", "staat", "staan", "betekent", "bedoeld", "bedoelt", "precies", "allemaal", "soort", "zit", "zitten",
     "volgens", "documenten", "document", "tekst", "plan", "terecht", "vinden", "vind", "zeg", "zegt", "waren",
     "wordt", "worden", "werd", "zijn", "is", "was", "heeft", "hebben", "had", "de", "het", "een", "en",
+    # words about the documents rather than their content
+    "mee", "toe", "af", "op", "aan", "flyer", "pagina", "webpagina", "website", "brochure", "strategisch", "staat", "noemt", "genoemd",
 }
 
 
@@ -80,7 +82,7 @@ def question_type(question: str) -> str:
         return "number"
     if re.search(r"\bwanneer\b|\bwelke datum\b|\bwelk jaar\b|\bin welk jaar\b|\bop welke dag\b|\bsinds wanneer\b", q):
         return "date"
-    if re.search(r"\bwelke\b.*\b(zijn|vormen|hebben|noemt|kent|bestaan)\b|\bwat zijn de\b|\bnoem\b|\bopsomming\b|\bde (vier|drie|twee|vijf|zes)\b|\blijst\b", q):
+    if re.search(r"\bwelke \w+(?:s|en|['’]s)\b(?! (?:is|heeft|was)\b)|\bwelke\b.*\b(zijn|vormen|hebben|noemt|kent|bestaan)\b|\bwat zijn de\b|\bnoem\b|\bopsomming\b|\bde (vier|drie|twee|vijf|zes)\b|\blijst\b", q):
         return "list"
     if re.search(r"\bwie\b|\bwelke (partijen|partners|organisaties|ministeries|bedrijven)\b", q):
         return "who"
@@ -93,6 +95,17 @@ AMOUNT = re.compile(r"\d[\d.,]*\s*(%|procent|mln|miljoen|miljard|mld|euro|meur|m
 def has_amount(text: str) -> bool:
     """A quantity rather than a year: "25 mln", "634.000", "70%"."""
     return bool(AMOUNT.search(text)) or bool(re.search(r"\b\d+\b", YEAR.sub("", text)))
+
+
+def proper_names(question: str) -> list[str]:
+    """Stems of capitalised words after the first word ("Achterhoek", "FC"): names
+    the question is about."""
+    tokens = re.findall(r"[\w’'-]+", question)
+    out = []
+    for tok in tokens[1:]:
+        if tok[:1].isupper() and tok.lower() not in stopwords():
+            out.extend(content_terms(tok))
+    return out
 
 
 def has_date(text: str) -> bool:

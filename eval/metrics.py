@@ -15,12 +15,11 @@ from collections.abc import Iterable
 
 # --- normalisation -----------------------------------------------------------
 
-_CHAR_MAP = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-",
-    "\u20ac": " euro ",
-})
+_CHAR_MAP = str.maketrans(
+    dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'")
+    | dict.fromkeys("\u201c\u201d\u201e\u201f\u2033", '"')
+    | dict.fromkeys("\u2012\u2013\u2014\u2212", "-") | {"\u20ac": " euro "}
+)
 # Dutch writes thousands as "634.000": a dot between digits followed by exactly
 # three digits (and no fourth) is a separator, "2.5" or "3.1415" are left alone.
 _THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(?!\d))")
@@ -59,9 +58,7 @@ def contains_fact(answer: str, variants: list[str]) -> bool:
 
 def fact_recall(answer: str, facts: list[list[str]]) -> float | None:
     """Fraction of facts (each a list of accepted variants) found in the answer."""
-    if not facts:
-        return None
-    return sum(contains_fact(answer, f) for f in facts) / len(facts)
+    return sum(contains_fact(answer, f) for f in facts) / len(facts) if facts else None
 
 
 def figure_exact_match(answer: str, facts: list[list[str]]) -> float | None:
@@ -120,8 +117,11 @@ _OPENERS = "\"'\u201c\u201e\u2018("
 
 
 def _is_abbreviation(before: str) -> bool:
-    token = (before.split() or [""])[-1].lstrip(_OPENERS).lower()
+    token = (before.split() or [""])[-1].lstrip(_OPENERS)
+    if len(token) == 1 and token.isupper():  # an initial: "A. Jansen"
+        return True
     # "o.a", "d.w.z", "i.r.t", "m.b.t": letters separated by dots.
+    token = token.lower()
     return token in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token) is not None
 
 
@@ -129,10 +129,10 @@ def _split_line(line: str) -> list[str]:
     sentences, start = [], 0
     for m in _END.finditer(line):
         rest = line[m.end():]
-        nxt = rest.lstrip()
-        if nxt:  # a boundary needs a space, then a capital, digit or quote/paren
-            if nxt == rest or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in _OPENERS):
-                continue
+        nxt = rest.lstrip()  # a boundary needs the end, or a space + capital/digit/quote
+        starts_sentence = nxt[:1].isupper() or nxt[:1].isdigit() or nxt[:1] in _OPENERS
+        if nxt and (nxt == rest or not starts_sentence):
+            continue
         if m.group().startswith(".") and _is_abbreviation(line[start:m.start()]):
             continue
         sentences.append(line[start:m.end()].strip())
@@ -181,16 +181,12 @@ def _counted(sentence: str) -> bool:
 def citation_coverage(answer: str) -> float | None:
     """Fraction of counted sentences that carry at least one citation."""
     counted = [s for s in split_sentences(answer) if _counted(s)]
-    if not counted:
-        return None
-    return sum(bool(cited_numbers(s)) for s in counted) / len(counted)
+    return sum(bool(cited_numbers(s)) for s in counted) / len(counted) if counted else None
 
 
 def citation_precision(cited_sources: list[list[str]], gold: set[str]) -> float | None:
     """Fraction of cited passages (each given as its source documents) with a gold source."""
-    if not cited_sources:
-        return None
-    return sum(_relevant(cited_sources, gold)) / len(cited_sources)
+    return sum(_relevant(cited_sources, gold)) / len(cited_sources) if cited_sources else None
 
 
 STOPWORDS = frozenset(
@@ -265,8 +261,7 @@ def group_means(
     groups: dict[str, list[dict]] = {}
     for row in rows:
         groups.setdefault(str(row.get(by)), []).append(row)
-    result: dict[str, dict[str, float | int | None]] = {}
-    for name, members in groups.items():
-        result[name] = {key: mean(row.get(key) for row in members) for key in keys}
-        result[name]["n"] = len(members)
-    return result
+    return {
+        name: {**{key: mean(row.get(key) for row in members) for key in keys}, "n": len(members)}
+        for name, members in groups.items()
+    }

@@ -82,8 +82,9 @@ def strip_accents(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased, accent-folded word tokens ("zonne-energie" stays one token)."""
-    return _WORD.findall(strip_accents(text).lower())
+    """Lower-cased, accent-folded word tokens ("zonne-energie" stays one token;
+    "portfolio’s" and "portfolio's" both become "portfolios")."""
+    return [w.replace("'", "").replace("’", "") for w in _WORD.findall(strip_accents(text).lower())]
 
 
 def fingerprint(text: str) -> str:

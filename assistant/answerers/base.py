@@ -18,6 +18,8 @@ class Evidence:
     q_terms: list[str]
     units: list[Any]
     strength: float  # 0..1: how well the best passage sentence covers the question
+    weights: dict[str, float] = field(default_factory=dict)  # question term -> weight
+    sections: list[set[str]] = field(default_factory=list)  # per passage: its heading's terms
 
 
 @dataclass

@@ -7,10 +7,11 @@ exactly as in the source. When no sentence covers enough of the question, it ref
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from assistant.answerers.base import Answerer, Draft, Evidence, compose
-from assistant.lexicon import NUMBER, content_terms, has_amount, has_date, question_type
+from assistant.lexicon import NUMBER, content_terms, has_amount, has_date, proper_names, question_type
 from assistant.types import Passage
 from ingest.text import split_sentences
 
@@ -26,8 +27,9 @@ class Unit:
     lead_in: int | None = None  # position of the sentence that introduces this item's list
     heading: bool = False
     terms: set[str] = field(default_factory=set)
-    score: float = 0.0
-    coverage: float = 0.0
+    score: float = 0.0  # match plus answer-type and rank preferences: what selection uses
+    match: float = 0.0  # share of the question's weight found in the unit or its context
+    coverage: float = 0.0  # the same, in the unit's own words only
 
 
 def units_of(passage: Passage, index: int) -> list[Unit]:
@@ -58,19 +60,36 @@ class TermWeights:
             for t in set(content_terms(text)):
                 self.df[t] = self.df.get(t, 0) + 1
         self.unknown = math.log(1 + (self.n + 0.5) / 0.5) * 0.5
+        self._prefixes = {t[:5] for t in self.df if len(t) >= 5}
+
+    def known(self, term: str) -> bool:
+        """The documents use this word, alone or inside a compound."""
+        return term in self.df or bool(self._related(term))
 
     def weight(self, term: str) -> float:
         df = self.df.get(term)
         if df is None:
-            # a word the corpus never uses: a paraphrase or a question about something
-            # else; half the weight of the rarest word
-            return self.unknown
+            related = self._related(term)
+            if not related:
+                # a word the corpus never uses: a paraphrase or a question about something
+                # else; half the weight of the rarest word
+                return self.unknown
+            # "ministeries" weighs what "ministerie" weighs
+            df = self.df[min(related, key=lambda t: abs(len(t) - len(term)))]
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def _related(self, term: str) -> list[str]:
+        if len(term) < 5 or term[:5] not in self._prefixes:
+            return []
+        return [t for t in self.df if len(t) >= 5 and t[:5] == term[:5] and (t.startswith(term) or term.startswith(t))]
 
 
 def _match(term: str, terms: set[str]) -> float:
     if term in terms:
         return 1.0
+    # plural and inflection forms the stemmer leaves apart: "ministeries" / "ministerie"
+    if len(term) >= 6 and any(len(t) >= 5 and 0 < len(term) - len(t) <= 2 and term.startswith(t) for t in terms):
+        return 0.9
     # Dutch compounds: "financiering" inside "financieringsbronnen"
     if len(term) >= 5 and any(len(t) > len(term) and (t.startswith(term) or t.endswith(term)) for t in terms):
         return 0.7
@@ -93,7 +112,7 @@ class ExtractiveAnswerer(Answerer):
         extra = [t for t in content_terms(context) if t not in q_terms] if context else []
         units = [u for i, p in enumerate(passages) for u in units_of(p, i)]
         if not q_terms or not units:
-            return Evidence(qtype, q_terms, units, 0.0)
+            return Evidence(qtype, q_terms, units, 0.0, {}, [set() for _ in passages])
         weights = {t: self.weights.weight(t) for t in q_terms}
         weights.update({t: 0.4 * self.weights.weight(t) for t in extra})
         total = sum(weights.values())
@@ -110,7 +129,8 @@ class ExtractiveAnswerer(Answerer):
             own = sum(w * _match(t, u.terms) for t, w in weights.items())
             ctx = sum(w * 0.5 * _match(t, context) for t, w in weights.items() if not _match(t, u.terms))
             u.coverage = own / total
-            u.score = (own + ctx) / total
+            u.match = (own + ctx) / total
+            u.score = u.match
             if qtype == "number":
                 u.score += (0.3 if has_amount(u.text) else 0.05) if NUMBER.search(u.text) else -0.1
             if qtype == "date" and has_date(u.text):
@@ -119,11 +139,48 @@ class ExtractiveAnswerer(Answerer):
                 u.score += 0.1
             if u.heading:
                 u.score *= 0.5  # a heading alone answers nothing
+            elif u.position == 1 and by_passage[u.passage][0].heading:
+                u.score += 0.1  # a section's opening sentence tends to state what it is about
             u.score += 0.08 / (1 + u.passage)  # retrieval rank breaks ties
-        best = max(units, key=lambda u: u.score)
+        sections = [set(content_terms(p.section or "")) for p in passages]
+        return Evidence(qtype, q_terms, units, self._strength(question, qtype, units, passages), weights, sections)
+
+    def _strength(self, question: str, qtype: str, units: list[Unit], passages: list[Passage]) -> float:
+        """How sure we are the passages answer the question, 0..1.
+
+        Word coverage of the best units, nudged by dense similarity, and halved when
+        a sign says the question is about something else: a name the documents never
+        use ("Achterhoek", "Hengelo"), or a "hoeveel"/"wanneer" question whose best
+        sentences hold no figure or date beyond those in the question itself.
+        """
+        top = sorted(units, key=lambda u: -u.match)[:3]
+        best = top[0].match
         dense = max((p.dense for p in passages if p.dense is not None), default=None)
-        strength = 0.7 * min(best.score, 1.0) + 0.3 * _dense_strength(dense)
-        return Evidence(qtype, q_terms, units, strength)
+        strength = 0.75 * min(best, 1.0) + 0.25 * _dense_strength(dense)
+        asked_numbers = set(re.findall(r"\d+", question))
+        if qtype == "number" and not any(set(re.findall(r"\d+", u.text)) - asked_numbers for u in top):
+            strength *= 0.5
+        if qtype == "date" and not any(has_date(u.text) for u in top):
+            strength *= 0.5
+        if any(not self.weights.known(t) for t in proper_names(question)):
+            strength *= 0.5
+        return strength
+
+    def rerank(self, question: str, passages: list[Passage], context: str = "") -> list[Passage]:
+        """Order passages by their best sentence's match with the question, the fused
+        retrieval score breaking ties. No cross-encoder can be had offline; sentence
+        coverage of the question's rare words is the next best judge of a passage."""
+        if len(passages) < 2:
+            return list(passages)
+        ev = self.evidence(question, passages, context)
+        best: dict[int, float] = {}
+        for u in ev.units:
+            if not u.heading:
+                best[u.passage] = max(best.get(u.passage, 0.0), u.score)
+        top_fused = max(p.score for p in passages) or 1.0
+        order = sorted(range(len(passages)),
+                       key=lambda i: -(best.get(i, 0.0) + 0.3 * passages[i].score / top_fused))
+        return [passages[i] for i in order]
 
     def answer(self, question: str, passages: list[Passage], context: str = "") -> Draft:
         ev = self.evidence(question, passages, context)
@@ -138,37 +195,68 @@ class ExtractiveAnswerer(Answerer):
         items = self._list_for(best, ev)
         if items:
             return items
-        chosen = [best]
-        covered = set(t for t in ev.q_terms if _match(t, best.terms))
+        chosen = self._with_continuation(best, ev)
+        covered = {t for u in chosen for t in ev.q_terms if _match(t, u.terms)}
         for u in ranked[1:]:
             if len(chosen) >= self.max_sentences or u.score < 0.75 * best.score:
                 break
             new_terms = {t for t in ev.q_terms if _match(t, u.terms)} - covered
-            adjacent = u.passage == best.passage and abs(u.position - best.position) == 1
-            if u.heading or not (new_terms or adjacent):
+            if u.heading or u in chosen or not new_terms:
                 continue
+            if ev.qtype == "number" and not NUMBER.search(u.text) or ev.qtype == "date" and not has_date(u.text):
+                continue  # a second sentence must add a figure, not words around one
             chosen.append(u)
             covered |= new_terms
         return sorted(chosen, key=lambda u: (u.passage, u.position))
 
-    def _list_for(self, best: Unit, ev: Evidence) -> list[Unit]:
-        """The whole list when the question asks for one or the best unit is a list item
-        or the sentence that introduces a list."""
+    def _with_continuation(self, best: Unit, ev: Evidence, max_words: int = 50) -> list[Unit]:
+        """The best sentence and the one or two after it in the same passage: the
+        sentence that matches the question often introduces what it asks ("Daarbij
+        gaat het om Europese fondsen, …"). Figures and dates usually stand in the
+        matching sentence itself, so those questions only extend when it lacks one."""
         same = [u for u in ev.units if u.passage == best.passage]
-        lead = None
-        if best.text.endswith(":") and any(u.lead_in == best.position for u in same):
-            lead = best.position
-        elif best.bullet and (ev.qtype == "list" or best.lead_in is not None and ev.qtype != "number"):
-            lead = best.lead_in
-        elif ev.qtype == "list":
-            # a list in the best sentence's own passage, introduced near it
-            leads = [u for u in same if u.text.endswith(":") and any(v.lead_in == u.position for v in same)]
-            if leads:
-                lead = min(leads, key=lambda u: abs(u.position - best.position)).position
-        if lead is None:
-            return [best] if best.bullet and ev.qtype == "list" else []
-        items = [u for u in same if u.lead_in == lead and u.bullet]
-        return [same[lead]] + items if items else []
+        if ev.qtype == "who" and best.position == 1 and same[0].heading and len(same[0].text.split()) <= 4:
+            return [same[0], best]  # "Wim Boomkamp" above "Voorzitter Twente Board"
+        if ev.qtype == "number" and NUMBER.search(best.text) or ev.qtype == "date" and has_date(best.text):
+            return [best]
+        chosen, words = [best], len(best.text.split())
+        for u in same[best.position + 1 : best.position + 3]:
+            if u.heading or u.bullet or words >= max_words or len(chosen) >= self.max_sentences:
+                break
+            chosen.append(u)
+            words += len(u.text.split())
+        return chosen
+
+    def _lists(self, ev: Evidence) -> list[tuple[Unit, list[Unit], float]]:
+        """Every list in the passages: (lead-in, items, how well lead-in and heading
+        match the question). The question names what a list is of in its lead-in
+        or heading ("Deze impactportfolio’s zijn:"), not in one of its items."""
+        total = sum(ev.weights.values()) or 1.0
+        out = []
+        for lead in ev.units:
+            items = [u for u in ev.units if u.passage == lead.passage and u.lead_in == lead.position and u.bullet]
+            if not items:
+                continue
+            terms = lead.terms | ev.sections[lead.passage]
+            match = sum(w * _match(t, terms) for t, w in ev.weights.items()) / total
+            out.append((lead, items, match + 0.05 / (1 + lead.passage)))
+        return out
+
+    def _list_for(self, best: Unit, ev: Evidence) -> list[Unit]:
+        """The whole list when the question asks for one, or when the best unit is a
+        list item or the sentence that introduces a list."""
+        lists = self._lists(ev)
+        if not lists:
+            return []
+        if ev.qtype == "list":
+            lead, items, match = max(lists, key=lambda x: x[2])
+            if match >= 0.6 * best.match or best.bullet or best is lead:
+                return [lead] + items
+            return []
+        for lead, items, _ in lists:
+            if best is lead or (best.bullet and best in items and ev.qtype != "number"):
+                return [lead] + items
+        return []
 
 
 def _dense_strength(similarity: float | None) -> float:

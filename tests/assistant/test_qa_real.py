@@ -1,0 +1,89 @@
+"""The real corpus, the real default embedder, the extractive answerer: the facts users
+ask about come back quoted exactly, cited to the right document; questions the
+documents do not cover are refused; follow-ups are resolved."""
+import pytest
+
+DEAL, PLAN, WEB, SPRONG, FLYER = ("004_5cdf79aa927f76dd.txt", "002_cd5bdc3b9f6d6f78.txt", "001_60c437f29afb3022.txt",
+                                  "003_58a758f50fc0fe01.txt", "000_fe49dfaff4660971.txt")
+
+CASES = [
+    ("Wat zijn de vier centrale actielijnen?", ["Techniek als motor", "Arbeidsmarkt & Talent",
+     "Bereikbaarheid & Vestigingsklimaat", "Circulaire economie & Duurzaamheid"], {PLAN}),
+    ("Welke impactportfolio's kiest de Twente Board?", ["Digitalisering", "Innovatie in de zorg", "Circulaire economie",
+     "Sleuteltechnologieën"], {PLAN}),
+    ("Hoeveel inwoners heeft Twente?", ["634.000"], {DEAL}),
+    ("Uit hoeveel gemeenten bestaat Twente?", ["14 gemeenten"], {DEAL}),
+    ("Hoeveel investeert het Rijk in de Regio Deal Twente?", [("25 mln", "25 miljoen")], {DEAL}),
+    ("Wanneer is de Innovatiesprong Twente gepresenteerd?", ["24 februari 2012"], {SPRONG}),
+    ("Wat zijn de vier topwerklocaties?", ["Kennispark Twente", "High Tech Systems Park", "Technology Base Twente",
+     "XL Business Park"], {PLAN}),
+    ("Wat doet Twente Board Development?", ["uitvoeringsorganisatie"], {PLAN}),
+    ("Wat is het doel van de Twente Board volgens de centrale opgave?", ["bevorderen van de ontwikkeling van de Twentse economie"], {PLAN}),
+    ("Hoeveel industriële banen zijn er in hightechsystems & materials?", ["32.000"], {SPRONG}),
+    ("Welke ministeries doen mee aan de Regio Deal Twente?", ["OCW", "BZK"], {DEAL}),
+    ("Wie is de voorzitter van de Twente Board?", ["Wim Boomkamp"], {PLAN}),
+    ("Wat is noaberschap?", ["authentiek Twents begrip"], {WEB, PLAN}),
+    ("Voor welke mobiliteitscorridor voert de Twente Board lobby?", ["Zwolle-Enschede-Münster"], {PLAN}),
+    ("Wie stelt de Twente Index samen?", ["Kennispunt Twente"], {PLAN}),
+    ("Hoeveel wordt er naar verwachting in totaal in de regio geïnvesteerd met de Regio Deal?", ["80 miljoen"], {DEAL}),
+    ("Op welke twee doelgroepen richt de Regio Deal zich om het arbeidspotentieel te benutten?", ["statushouders"], {DEAL}),
+    ("Met welke kennisinstellingen vormt de Universiteit Twente de spil van het ecosysteem?", ["Saxion"], {FLYER}),
+]
+
+OFF_TOPIC = [
+    "Wat zijn de openingstijden van het stadhuis in Enschede?",
+    "Wat was de uitslag van FC Twente tegen Ajax?",
+    "Hoe wordt het weer morgen in Hengelo?",
+    "Wat is de hoofdstad van Frankrijk?",
+]
+
+FOLLOW_UPS = [
+    ("Wat is de Regio Deal Twente?", "En hoeveel draagt het Rijk daaraan bij?", "25 mln", DEAL),
+    ("Wat is de Innovatiesprong Twente?", "Wanneer is die gepresenteerd?", "24 februari 2012", SPRONG),
+]
+
+
+@pytest.mark.parametrize("question, facts, sources", CASES, ids=[c[0][:40] for c in CASES])
+def test_answers_quote_the_facts_and_cite_the_right_document(real_assistant, question, facts, sources):
+    answer = real_assistant.ask(question)
+    assert not answer.refused, answer.text
+    for fact in facts:
+        variants = fact if isinstance(fact, tuple) else (fact,)
+        assert any(v in answer.text for v in variants), f"{fact!r} missing from: {answer.text}"
+    assert answer.citations and "[1]" in answer.text
+    assert any(sources & set(c.sources) for c in answer.citations), [c.sources for c in answer.citations]
+    # every citation points at a passage that holds its quote
+    by_id = {p.chunk_id: p for p in answer.passages}
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text
+        for part in c.quote.split(" … "):
+            assert part in by_id[c.chunk_id].text
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_questions_outside_the_documents_are_refused(real_assistant, question):
+    answer = real_assistant.ask(question)
+    assert answer.refused, answer.text
+    assert answer.citations == [] and "niet in de documenten" in answer.text
+    assert answer.passages  # the closest passages are still offered
+
+
+@pytest.mark.parametrize("first, follow_up, fact, source", FOLLOW_UPS)
+def test_follow_ups_use_the_history(real_assistant, first, follow_up, fact, source):
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": real_assistant.ask(first).text}]
+    answer = real_assistant.ask(follow_up, history)
+    assert fact in answer.text, answer.text
+    assert any(source in c.sources for c in answer.citations)
+
+
+def test_document_filter(real_assistant):
+    answer = real_assistant.ask("Wat doet de Twente Board?", sources=[DEAL])
+    assert answer.passages and all(DEAL in p.sources for p in answer.passages)
+
+
+def test_json_shape(real_assistant):
+    data = real_assistant.ask("Hoeveel inwoners heeft Twente?").to_json()
+    assert set(data) == {"answer", "refused", "citations", "timings_ms"}
+    assert set(data["citations"][0]) == {"n", "source", "title", "page", "section", "quote"}
+    assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
