@@ -63,13 +63,14 @@ class Assistant:
         return standalone_query(question, history)
 
     def retrieve(self, question: str, history: list[dict] | None = None,
-                 sources: list[str] | None = None) -> tuple[str, list[Passage], float]:
+                 sources: list[str] | None = None) -> tuple[str, list[Passage], list[Passage], float]:
+        """(standalone query, top_k passages after re-ranking, the retriever's pool, ms)."""
         start = time.perf_counter()
         query = self._query(question, history)
         pool = self.retriever.retrieve(query, max(self.settings.rerank_pool, self.settings.top_k), sources)
         context = previous_question(history or []) if query != question else ""
         passages = self.extractive.rerank(question, pool, context)[: self.settings.top_k]
-        return query, passages, (time.perf_counter() - start) * 1000
+        return query, passages, pool, (time.perf_counter() - start) * 1000
 
     def ask(self, question: str, history: list[dict] | None = None, sources: list[str] | None = None,
             use_llm: bool = True) -> Answer:
@@ -95,7 +96,7 @@ class Assistant:
         if self.store.empty:
             yield NO_INDEX
             return Answer(NO_INDEX, refused=True)
-        query, passages, retrieve_ms = self.retrieve(question, history, sources)
+        query, passages, pool, retrieve_ms = self.retrieve(question, history, sources)
         t_answer = time.perf_counter()
         context = previous_question(history or []) if query != question else ""
         notice, mode = None, "extractive"
@@ -109,7 +110,7 @@ class Assistant:
         return Answer(
             text=draft.text, refused=draft.refused, citations=draft.citations, passages=passages,
             timings={"retrieve": retrieve_ms, "answer": answer_ms, "total": (time.perf_counter() - start) * 1000},
-            mode=mode, notice=notice, query=query)
+            mode=mode, notice=notice, query=query, retrieved=pool)
 
 
 class AnswerStream:

@@ -49,6 +49,7 @@ class Answer:
     mode: str = "extractive"  # "extractive" | "llm"
     notice: str | None = None  # e.g. the LLM could not be reached and the extractive answer is shown
     query: str = ""  # the standalone query that was searched
+    retrieved: list[Passage] = field(default_factory=list)  # the retriever's own ranking, before re-ranking
 
     def to_json(self) -> dict:
         return {"answer": self.text, "refused": self.refused,

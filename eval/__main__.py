@@ -40,7 +40,7 @@ def evaluate(settings, gold: Path = GOLD_FILE, out: Path | None = DEFAULT_OUT, c
     if settings.llm_enabled and configs is None:
         wanted.append("hybride+llm")
     summaries, rows = {}, {}
-    bar = tqdm(total=len(items) * len(wanted), desc="eval", unit="vraag", disable=not progress, file=sys.stderr)
+    bar = tqdm(total=len(items) * len(wanted), desc="eval", unit="vraag", disable=None if progress else True, file=sys.stderr)
     for name in wanted:
         mode = {"bm25": "bm25", "dense": "dense", "hybride": "hybrid"}[name.split("+")[0]]
         retriever = HybridRetriever(store, embedder, settings.candidates, settings.rrf_k, mode=mode)

@@ -16,7 +16,7 @@ from eval import metrics as m
 GOLD_FILE = Path(__file__).resolve().parent / "gold.jsonl"
 
 # the figures the report, the chart and the gate talk about, in display order
-HEADLINE = ["hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "fact_recall", "figure_exact", "citation_precision",
+HEADLINE = ["retr_hit@5", "retr_mrr", "psg_hit@1", "psg_hit@5", "hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "fact_recall", "figure_exact", "citation_precision",
             "citation_coverage", "support", "refusal_accuracy", "false_refusal_rate"]
 
 
@@ -73,6 +73,14 @@ def score(item: GoldItem, answer) -> Row:
     ranked = [p.sources or [p.source] for p in answer.passages]
     s: dict[str, float | None] = {}
     if item.answerable:
+        raw = [p.sources or [p.source] for p in answer.retrieved[:5]]
+        s["retr_hit@5"] = m.hit_at_k(raw, gold, 5)  # the retriever alone, before re-ranking
+        s["retr_mrr"] = m.reciprocal_rank(raw, gold)
+        if item.facts:
+            # passage level: a passage is relevant when it holds one of the key facts
+            found = [["*"] if any(m.contains_fact(p.text, v) for v in item.facts) else [] for p in answer.passages]
+            s["psg_hit@1"] = m.hit_at_k(found, {"*"}, 1)
+            s["psg_hit@5"] = m.hit_at_k(found, {"*"}, 5)
         s["hit@1"] = m.hit_at_k(ranked, gold, 1)
         s["hit@3"] = m.hit_at_k(ranked, gold, 3)
         s["hit@5"] = m.hit_at_k(ranked, gold, 5)
