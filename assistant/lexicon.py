@@ -82,7 +82,7 @@ def question_type(question: str) -> str:
         return "number"
     if re.search(r"\bwanneer\b|\bwelke datum\b|\bwelk jaar\b|\bin welk jaar\b|\bop welke dag\b|\bsinds wanneer\b", q):
         return "date"
-    if re.search(r"\bwelke \w+(?:s|en|['’]s)\b(?! (?:is|heeft|was)\b)|\bwelke\b.*\b(zijn|vormen|hebben|noemt|kent|bestaan)\b|\bwat zijn de\b|\bnoem\b|\bopsomming\b|\bde (vier|drie|twee|vijf|zes)\b|\blijst\b", q):
+    if re.search(r"\bwelke \w+(?:s|en|['’]s)\b(?! (?:is|was)\b)|\bwelke\b.*\b(zijn|vormen|hebben|noemt|kent|bestaan)\b|\bwat zijn de\b|\bnoem\b|\bopsomming\b|\bde (vier|drie|twee|vijf|zes)\b|\blijst\b", q):
         return "list"
     if re.search(r"\bwie\b|\bwelke (partijen|partners|organisaties|ministeries|bedrijven)\b", q):
         return "who"

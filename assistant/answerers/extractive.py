@@ -121,13 +121,17 @@ class ExtractiveAnswerer(Answerer):
             by_passage.setdefault(u.passage, []).append(u)
         for u in units:
             u.terms = set(content_terms(u.text))
+        heading_terms = [set(content_terms(p.section or "")) for p in passages]
+        heading_match = [sum(w * _match(t, h) for t, w in weights.items()) / total for h in heading_terms]
         for u in units:
-            p = passages[u.passage]
-            context = set(content_terms(p.section or ""))
+            context = set(heading_terms[u.passage])
             if u.lead_in is not None:
                 context |= by_passage[u.passage][u.lead_in].terms
+            # when the question is the section's heading ("de centrale opgave" under
+            # "3.1 Centrale opgave Twente"), the section's opening answers it
+            ctx_weight = 1.0 if heading_match[u.passage] >= 0.8 and u.position <= 3 else 0.5
             own = sum(w * _match(t, u.terms) for t, w in weights.items())
-            ctx = sum(w * 0.5 * _match(t, context) for t, w in weights.items() if not _match(t, u.terms))
+            ctx = sum(w * ctx_weight * _match(t, context) for t, w in weights.items() if not _match(t, u.terms))
             u.coverage = own / total
             u.match = (own + ctx) / total
             u.score = u.match
@@ -142,8 +146,7 @@ class ExtractiveAnswerer(Answerer):
             elif u.position == 1 and by_passage[u.passage][0].heading:
                 u.score += 0.1  # a section's opening sentence tends to state what it is about
             u.score += 0.08 / (1 + u.passage)  # retrieval rank breaks ties
-        sections = [set(content_terms(p.section or "")) for p in passages]
-        return Evidence(qtype, q_terms, units, self._strength(question, qtype, units, passages), weights, sections)
+        return Evidence(qtype, q_terms, units, self._strength(question, qtype, units, passages), weights, heading_terms)
 
     def _strength(self, question: str, qtype: str, units: list[Unit], passages: list[Passage]) -> float:
         """How sure we are the passages answer the question, 0..1.
@@ -186,10 +189,18 @@ class ExtractiveAnswerer(Answerer):
         ev = self.evidence(question, passages, context)
         if not ev.units or ev.strength < self.min_evidence:
             return Draft.refusal(passages, ev.strength)
-        chosen = self._select(ev)
-        return compose(chosen, passages, strength=ev.strength)
+        parts = split_question(question)
+        if len(parts) == 1:
+            return compose(self._select(ev), passages, strength=ev.strength)
+        # "Hoe groot is Twente en welke sector …": answer each part from the same passages
+        chosen: dict[tuple[int, int], Unit] = {}
+        for part in parts:
+            for u in self._select(self.evidence(part, passages, context), limit=2):
+                chosen.setdefault((u.passage, u.position), u)
+        return compose(list(chosen.values()), passages, strength=ev.strength)
 
-    def _select(self, ev: Evidence) -> list[Unit]:
+    def _select(self, ev: Evidence, limit: int | None = None) -> list[Unit]:
+        limit = limit or self.max_sentences
         ranked = sorted(ev.units, key=lambda u: -u.score)
         best = ranked[0]
         items = self._list_for(best, ev)
@@ -198,7 +209,7 @@ class ExtractiveAnswerer(Answerer):
         chosen = self._with_continuation(best, ev)
         covered = {t for u in chosen for t in ev.q_terms if _match(t, u.terms)}
         for u in ranked[1:]:
-            if len(chosen) >= self.max_sentences or u.score < 0.75 * best.score:
+            if len(chosen) >= limit or u.score < 0.75 * best.score:
                 break
             new_terms = {t for t in ev.q_terms if _match(t, u.terms)} - covered
             if u.heading or u in chosen or not new_terms:
@@ -257,6 +268,19 @@ class ExtractiveAnswerer(Answerer):
             if best is lead or (best.bullet and best in items and ev.qtype != "number"):
                 return [lead] + items
         return []
+
+
+_SECOND_QUESTION = re.compile(
+    r",?\s+(?:en|maar)\s+(?=(?:welke|welk|wat|wie|waar|wanneer|hoeveel|hoe|waarom|op welk|voor welke|in welk|"
+    r"uit welke|met welke|aan welke|bij welke|vanuit welk)\b)", re.IGNORECASE)
+
+
+def split_question(question: str) -> list[str]:
+    """Split "X? en Y?"-style questions into their parts: "Uit hoeveel gemeenten bestaat
+    Twente en hoeveel inwoners heeft de regio?" asks two things."""
+    parts = [p.strip(" ,?") for p in _SECOND_QUESTION.split(question)]
+    parts = [p + "?" for p in parts if len(p.split()) >= 2]
+    return parts if len(parts) > 1 else [question]
 
 
 def _dense_strength(similarity: float | None) -> float:

@@ -98,3 +98,28 @@ def test_follow_up_context_has_lower_weight_than_the_question(answerer):
 def test_cited_numbers():
     assert cited_numbers("a [1]. b [2, 3] c [1][4]") == [1, 2, 3, 4]
     assert cited_numbers("geen") == []
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("Uit hoeveel gemeenten bestaat Twente en hoeveel inwoners heeft de regio?",
+     ["Uit hoeveel gemeenten bestaat Twente?", "hoeveel inwoners heeft de regio?"]),
+    ("Waar dient het voor, en op welk bedrag wordt de deal gesloten?",
+     ["Waar dient het voor?", "op welk bedrag wordt de deal gesloten?"]),
+    ("Wat doen Rijk en regio samen?", ["Wat doen Rijk en regio samen?"]),
+    ("", [""]),
+])
+def test_split_question(question, parts):
+    from assistant.answerers.extractive import split_question
+
+    assert split_question(question) == parts
+
+
+def test_two_part_question_answers_both_parts(answerer):
+    draft = answerer.answer("Hoeveel inwoners heeft Twente en wanneer is de Innovatiesprong gepresenteerd?", PASSAGES)
+    assert "634.000" in draft.text and "24 februari 2012" in draft.text
+    assert {c.source for c in draft.citations} == {"004.txt", "003.txt"}
+
+
+def test_rerank_puts_the_answering_passage_first(answerer):
+    ranked = answerer.rerank("Wanneer is de Innovatiesprong Twente gepresenteerd?", [DEAL, LIST, DATE])
+    assert ranked[0] is DATE and len(ranked) == 3
