@@ -18,6 +18,7 @@ _EXTRA = {
     "volgens", "documenten", "document", "tekst", "plan", "terecht", "vinden", "vind", "zeg", "zegt", "waren",
     "wordt", "worden", "werd", "zijn", "is", "was", "heeft", "hebben", "had", "de", "het", "een", "en",
     # words about the documents rather than their content
+    "komt", "komen", "kwam", "vandaan", "naartoe", "heen", "zo", "erg", "heel", "mogelijk", "welk",
     "mee", "toe", "af", "op", "aan", "flyer", "pagina", "webpagina", "website", "brochure", "strategisch", "staat", "noemt", "genoemd",
 }
 
@@ -58,7 +59,9 @@ def content_terms(text: str) -> list[str]:
     out: list[str] = []
     stop = stopwords()
     for w in words(text):
-        parts = [w] + (w.split("-") if "-" in w else [])
+        # a hyphenated word counts as its parts: "Deal-pagina" is about the deal, and the
+        # documents are split the same way
+        parts = [p for p in w.split("-") if p] if "-" in w else [w]
         for p in parts:
             p = NUMBER_WORDS.get(p, p) if p != "een" else p  # "vier actielijnen" = "4 actielijnen"
             if len(p) < 2 and not p.isdigit() or p in stop:

@@ -81,7 +81,11 @@ class TermWeights:
     def _related(self, term: str) -> list[str]:
         if len(term) < 5 or term[:5] not in self._prefixes:
             return []
-        return [t for t in self.df if len(t) >= 5 and t[:5] == term[:5] and (t.startswith(term) or term.startswith(t))]
+        # a corpus word that contains the term ("financier" in "financieringsbronn"), or
+        # the term with an inflection ("ministeries" / "ministerie"), not any longer
+        # word that happens to start with a corpus word ("directeur" / "direct")
+        return [t for t in self.df if len(t) >= 5 and t[:5] == term[:5]
+                and (t.startswith(term) or (term.startswith(t) and len(term) - len(t) <= 2))]
 
 
 def _match(term: str, terms: set[str]) -> float:
@@ -156,7 +160,7 @@ class ExtractiveAnswerer(Answerer):
         use ("Achterhoek", "Hengelo"), or a "hoeveel"/"wanneer" question whose best
         sentences hold no figure or date beyond those in the question itself.
         """
-        top = sorted(units, key=lambda u: -u.match)[:3]
+        top = sorted((u for u in units if not u.heading), key=lambda u: -u.match)[:3] or units[:1]
         best = top[0].match
         dense = max((p.dense for p in passages if p.dense is not None), default=None)
         strength = 0.75 * min(best, 1.0) + 0.25 * _dense_strength(dense)
@@ -166,6 +170,12 @@ class ExtractiveAnswerer(Answerer):
         if qtype == "date" and not any(has_date(u.text) for u in top):
             strength *= 0.5
         if any(not self.weights.known(t) for t in proper_names(question)):
+            strength *= 0.45
+        wanted = _expected_form(question)
+        if wanted is not None and not any(wanted.search(u.text) for u in top):
+            strength *= 0.5
+        count = asked_count(question)
+        if count and count >= 3 and not any(_items(u, units) >= count - 1 for u in top):
             strength *= 0.5
         return strength
 
@@ -273,6 +283,40 @@ class ExtractiveAnswerer(Answerer):
 _SECOND_QUESTION = re.compile(
     r",?\s+(?:en|maar)\s+(?=(?:welke|welk|wat|wie|waar|wanneer|hoeveel|hoe|waarom|op welk|voor welke|in welk|"
     r"uit welke|met welke|aan welke|bij welke|vanuit welk)\b)", re.IGNORECASE)
+
+
+_FORMS = [
+    (re.compile(r"telefoon|nummer|bellen|\bbel\b", re.I), re.compile(r"\b0\d[\d -]{7,}\d\b|\+\d{2}[\d -]{8,}")),
+    (re.compile(r"e-?mail|mailadres", re.I), re.compile(r"\S+@\S+\.\w+")),
+    (re.compile(r"website|webadres|url\b|internetadres", re.I), re.compile(r"www\.|https?://|\.\w{2,3}\b")),
+]
+
+
+def _expected_form(question: str) -> re.Pattern | None:
+    """A question for a phone number, e-mail or web address is only answered by text
+    that has one."""
+    for asks, form in _FORMS:
+        if asks.search(question):
+            return form
+    return None
+
+
+def asked_count(question: str) -> int | None:
+    """"Welke veertien gemeenten …", "de 4 topwerklocaties": how many items are asked for."""
+    words = {"drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9, "tien": 10,
+             "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15}
+    m = re.search(r"\b(\d{1,2}|" + "|".join(words) + r")\s+\w+", question.lower())
+    if not m or not re.search(r"\b(welke|wat zijn|noem|wie zijn)\b", question.lower()):
+        return None
+    return int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
+
+
+def _items(unit: "Unit", units: list["Unit"]) -> int:
+    """How many things a unit enumerates: its list's items, or its commas and "en"."""
+    if unit.bullet or unit.text.endswith(":"):
+        lead = unit.position if unit.text.endswith(":") else unit.lead_in
+        return sum(1 for u in units if u.passage == unit.passage and u.lead_in == lead and u.bullet)
+    return unit.text.count(", ") + len(re.findall(r"\s(?:en|of)\s", unit.text))
 
 
 def split_question(question: str) -> list[str]:
