@@ -18,7 +18,7 @@ _EXTRA = {
     "volgens", "documenten", "document", "tekst", "plan", "terecht", "vinden", "vind", "zeg", "zegt", "waren",
     "wordt", "worden", "werd", "zijn", "is", "was", "heeft", "hebben", "had", "de", "het", "een", "en",
     # words about the documents rather than their content
-    "komt", "komen", "kwam", "vandaan", "naartoe", "heen", "zo", "erg", "heel", "mogelijk", "welk",
+    "tijdens", "eruit", "hierover", "daarover", "waarover", "komt", "komen", "kwam", "vandaan", "naartoe", "heen", "zo", "erg", "heel", "mogelijk", "welk",
     "mee", "toe", "af", "op", "aan", "flyer", "pagina", "webpagina", "website", "brochure", "strategisch", "staat", "noemt", "genoemd",
 }
 

@@ -156,26 +156,35 @@ class ExtractiveAnswerer(Answerer):
         """How sure we are the passages answer the question, 0..1.
 
         Word coverage of the best units, nudged by dense similarity, and halved when
-        a sign says the question is about something else: a name the documents never
-        use ("Achterhoek", "Hengelo"), or a "hoeveel"/"wanneer" question whose best
-        sentences hold no figure or date beyond those in the question itself.
+        a sign says the question is about something else (below).
         """
-        top = sorted((u for u in units if not u.heading), key=lambda u: -u.match)[:3] or units[:1]
-        best = top[0].match
+        ranked = sorted((u for u in units if not u.heading), key=lambda u: -u.match) or units[:1]
+        best = ranked[0].match
         dense = max((p.dense for p in passages if p.dense is not None), default=None)
         strength = 0.75 * min(best, 1.0) + 0.25 * _dense_strength(dense)
+        # The best sentences must also have the right kind of answer: a figure for
+        # "hoeveel", a date for "wanneer", a phone number for "telefoonnummer", as many
+        # items as asked; and sit in a passage that names what the question names
+        # ("Zwolle", "Achterhoek"), not just somewhere in the documents.
+        close = [u for u in ranked if u.match >= 0.6 * best]
         asked_numbers = set(re.findall(r"\d+", question))
-        if qtype == "number" and not any(set(re.findall(r"\d+", u.text)) - asked_numbers for u in top):
-            strength *= 0.5
-        if qtype == "date" and not any(has_date(u.text) for u in top):
-            strength *= 0.5
-        if any(not self.weights.known(t) for t in proper_names(question)):
+        wanted, count = _expected_form(question), asked_count(question)
+        # names all over the documents ("Twente Board") say nothing about a passage
+        names = [n for n in proper_names(question) if self.weights.weight(n) >= 1.5]
+
+        def fits(u: Unit) -> bool:
+            return not (qtype == "number" and not _figures(u.text) - asked_numbers
+                        or qtype == "date" and not has_date(u.text)
+                        or wanted is not None and not wanted.search(u.text)
+                        or count is not None and count >= 3 and _items(u, units) < count - 1)
+
+        def named(u: Unit) -> bool:
+            around = units_text_terms(u, units)
+            return all(_name_in(n, around) for n in names)
+
+        if not any(named(u) for u in close):
             strength *= 0.45
-        wanted = _expected_form(question)
-        if wanted is not None and not any(wanted.search(u.text) for u in top):
-            strength *= 0.5
-        count = asked_count(question)
-        if count and count >= 3 and not any(_items(u, units) >= count - 1 for u in top):
+        elif not any(fits(u) and named(u) for u in close):
             strength *= 0.5
         return strength
 
@@ -197,9 +206,12 @@ class ExtractiveAnswerer(Answerer):
 
     def answer(self, question: str, passages: list[Passage], context: str = "") -> Draft:
         ev = self.evidence(question, passages, context)
+        parts = split_question(question)
+        if len(parts) > 1 and ev.strength < self.min_evidence:
+            # no one sentence covers both halves of a two-part question; judge the halves
+            ev.strength = max(ev.strength, sum(self.evidence(p, passages, context).strength for p in parts) / len(parts))
         if not ev.units or ev.strength < self.min_evidence:
             return Draft.refusal(passages, ev.strength)
-        parts = split_question(question)
         if len(parts) == 1:
             return compose(self._select(ev), passages, strength=ev.strength)
         # "Hoe groot is Twente en welke sector …": answer each part from the same passages
@@ -290,6 +302,23 @@ _FORMS = [
     (re.compile(r"e-?mail|mailadres", re.I), re.compile(r"\S+@\S+\.\w+")),
     (re.compile(r"website|webadres|url\b|internetadres", re.I), re.compile(r"www\.|https?://|\.\w{2,3}\b")),
 ]
+
+
+def units_text_terms(unit: "Unit", units: list["Unit"]) -> set[str]:
+    """The terms of a unit's whole passage."""
+    return set().union(*(u.terms for u in units if u.passage == unit.passage))
+
+
+def _name_in(name: str, terms: set[str]) -> bool:
+    """Names inflect too: "Europees" is about "Europa", "Duitse" about "Duitsland"."""
+    if _match(name, terms):
+        return True
+    return len(name) >= 5 and any(len(t) >= 5 and t[:5] == name[:5] for t in terms)
+
+
+def _figures(text: str) -> set[str]:
+    """Numbers that are quantities: "25 mln", "634.000", "70%"; not "N35" or "3.2"."""
+    return set(re.findall(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w.]\d)", text)) if has_amount(text) else set()
 
 
 def _expected_form(question: str) -> re.Pattern | None:

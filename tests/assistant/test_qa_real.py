@@ -28,6 +28,8 @@ CASES = [
     ("Hoeveel wordt er naar verwachting in totaal in de regio geïnvesteerd met de Regio Deal?", ["80 miljoen"], {DEAL}),
     ("Op welke twee doelgroepen richt de Regio Deal zich om het arbeidspotentieel te benutten?", ["statushouders"], {DEAL}),
     ("Met welke kennisinstellingen vormt de Universiteit Twente de spil van het ecosysteem?", ["Saxion"], {FLYER}),
+    ("Wat is het e-mailadres van Jasper Kerkwijk?", ["j.kerkwijk@twenteboard.nll"], {FLYER}),
+    ("Hoeveel procent van de industriële werkgelegenheid zit in hightechsystems & materials?", ["70%"], {SPRONG}),
 ]
 
 OFF_TOPIC = [
@@ -35,6 +37,11 @@ OFF_TOPIC = [
     "Wat was de uitslag van FC Twente tegen Ajax?",
     "Hoe wordt het weer morgen in Hengelo?",
     "Wat is de hoofdstad van Frankrijk?",
+    # on-topic words, but asking what the documents do not say
+    "Hoeveel inwoners heeft Zwolle?",
+    "Wat is het e-mailadres van Wim Boomkamp?",
+    "Welke twaalf bedrijven zitten op Kennispark Twente?",
+    "Hoeveel kost een parkeervergunning in Enschede?",
 ]
 
 FOLLOW_UPS = [
