@@ -28,6 +28,11 @@ LLM_CONTEXT_WINDOW = 8192
 LLM_MAX_TOKENS = 512
 LLM_TEMPERATURE = 0.1
 OLLAMA_DEFAULT_URL = "http://localhost:11434"
+# End-of-turn markers a server with a wrong chat template lets the model write as text;
+# as stop sequences they end generation on the server (the OpenAI API allows four).
+# Without them an answer we stop reading early keeps generating, and occupying the
+# server's slot, until max_tokens.
+STOP_SEQUENCES = ["<|im_end|>", "<|im_start|>", "<end_of_turn>", "<|eot_id|>"]
 
 SEPARATOR = "\n\n"
 NO_VALID_CITATIONS = ("Het taalmodel gaf geen antwoord met geldige bronverwijzingen; "
@@ -85,7 +90,8 @@ def make_llm(settings):
         base = _openai_base(settings.llm_base_url)
         llm = OpenAILike(model=settings.llm_model, api_base=base, api_key=settings.llm_api_key or "not-needed",
                          is_chat_model=True, timeout=settings.llm_timeout, max_retries=0,
-                         temperature=LLM_TEMPERATURE, context_window=LLM_CONTEXT_WINDOW, max_tokens=LLM_MAX_TOKENS)
+                         temperature=LLM_TEMPERATURE, context_window=LLM_CONTEXT_WINDOW, max_tokens=LLM_MAX_TOKENS,
+                         additional_kwargs={"stop": list(STOP_SEQUENCES)})
         if llm.api_base != base:  # defensive: the hosted API must never be used
             raise ValueError(f"LLM-basis-URL werd {llm.api_base!r} in plaats van {base!r}")
         return llm
@@ -118,7 +124,8 @@ def short_reason(exc: BaseException) -> str:
         return f"HTTP-fout {status}"
     if names & {"APIConnectionError", "ConnectError", "ConnectionError", "RemoteProtocolError", "NetworkError"}:
         return "geen verbinding"
-    if names & {"JSONDecodeError", "ValidationError", "DecodingError", "APIResponseValidationError"}:
+    if names & {"JSONDecodeError", "UnicodeDecodeError", "ValidationError", "DecodingError",
+                "APIResponseValidationError"}:
         return "onleesbaar antwoord van de server"
     return f"fout: {type(exc).__name__}"
 
@@ -168,6 +175,17 @@ def _brief_passage(text: str) -> str:
 
 
 # ----------------------------------------------------------------- checking the answer
+
+
+_PROMPT_LINES = [" ".join(line.lstrip("- ").split()) for line in SYSTEM_PROMPT.split("\n")]
+_PROMPT_LINES = [line[:60] for line in _PROMPT_LINES if len(line) > 30 and REFUSAL not in line]
+
+
+def echoes_prompt(text: str) -> bool:
+    """A (small or base) model that repeats its instructions has not answered; the echo
+    also holds the refusal sentence, which must not be mistaken for a refusal."""
+    flat = " ".join(text.split())
+    return any(line in flat for line in _PROMPT_LINES)
 
 
 def is_refusal(text: str) -> bool:
@@ -239,8 +257,11 @@ def best_quotes(passage: Passage, citing: list[str], limit: int = 3) -> str:
 
 def check_answer(text: str, passages: list[Passage], strength: float = 0.0) -> Draft | None:
     """The model's text as a Draft: a refusal, or an answer with valid, renumbered
-    citations and their quotes; None when no valid citation is left."""
+    citations and their quotes; None when no valid citation is left (or the model only
+    repeated its instructions)."""
     text = _STOP.split(text, maxsplit=1)[0].strip()
+    if echoes_prompt(text):
+        return None
     if is_refusal(text):
         return Draft.refusal(passages, strength)
     text, mapping = renumber_citations(text, len(passages))

@@ -1,0 +1,292 @@
+"""The LLM answerer's seam, with a scripted llama-index LLM: citations checked and
+renumbered, quotes from the right passages, refusals, and the extractive fallback for
+every way the model can fail. The real servers are in test_llm_server.py."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+from llama_index.core.llms.callbacks import llm_completion_callback
+
+from assistant.answerers.base import REFUSAL, cited_numbers
+from assistant.answerers.extractive import ExtractiveAnswerer, TermWeights
+from assistant.answerers.llm import (NO_VALID_CITATIONS, SEPARATOR, LLMAnswerer, build_messages, make_llm,
+                                     renumber_citations, short_reason)
+from assistant.config import Settings
+from assistant.conversation_llm import LLMCondenser
+from assistant.types import Passage
+
+
+def P(cid, text, source, section=None, page=None, dense=0.85):
+    return Passage(chunk_id=cid, text=text, source=source, title=source.upper(), section=section, page=page,
+                   sources=[source], dense=dense)
+
+
+INHAB = P("inw", "Twente II\nTwente is een regio bestaande uit 14 gemeenten met ca. 634.000 inwoners. "
+          "De regio kent een unieke balans tussen steden en platteland.", "004.txt", "Twente II")
+DEAL = P("deal", "Partners en investering\nHet Rijk draagt 25 mln bij aan de Regio Deal Twente. "
+         "De regio investeert eveneens 25 mln. De deal wordt gesloten op 50 miljoen Euro.", "005.txt",
+         "Partners en investering")
+DATE = P("date", "De aanpak 'Innovatiesprong Twente' is op 24 februari 2012 gepresenteerd. Twente groeit snel.",
+         "003.txt", page=4)
+PASSAGES = [INHAB, DEAL, DATE]
+QUESTION = "Hoeveel inwoners heeft Twente?"
+
+
+class ScriptedLLM(CustomLLM):
+    """Streams a scripted reply in pieces; counts calls; can fail before or during the
+    stream."""
+
+    pieces: list[str] = []
+    error: Any = None  # raised when called (fail_after None) or after that many pieces
+    fail_after: int | None = None
+    calls: int = 0
+    prompts: list[str] = []
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(context_window=8192, num_output=512, model_name="scripted")
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        self.calls += 1
+        self.prompts.append(prompt)
+        if self.error is not None:
+            raise self.error
+        return CompletionResponse(text="".join(self.pieces))
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any):
+        self.calls += 1
+        self.prompts.append(prompt)
+        if self.error is not None and self.fail_after is None:
+            raise self.error
+
+        def gen():
+            text = ""
+            for i, piece in enumerate(self.pieces):
+                if self.error is not None and i >= self.fail_after:
+                    raise self.error
+                text += piece
+                yield CompletionResponse(text=text, delta=piece)
+
+        return gen()
+
+
+def scripted(text: str | None = None, pieces: list[str] | None = None, **kw) -> ScriptedLLM:
+    if pieces is None:
+        words = (text or "").split(" ")
+        pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+    return ScriptedLLM(pieces=pieces, **kw)
+
+
+@pytest.fixture
+def extractive() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(TermWeights([p.text for p in PASSAGES] + ["Twente regio economie"] * 6),
+                              min_evidence=0.35)
+
+
+def run(answerer: LLMAnswerer, question=QUESTION, passages=PASSAGES, history=None, context=""):
+    """All streamed pieces and the returned (draft, notice)."""
+    gen = answerer.stream(question, passages, history, context)
+    pieces = []
+    while True:
+        try:
+            pieces.append(next(gen))
+        except StopIteration as stop:
+            draft, notice = stop.value
+            return pieces, draft, notice
+
+
+# ------------------------------------------------------------------------ citations
+
+
+def test_renumber_drops_out_of_range_numbers_also_inside_lists():
+    text, mapping = renumber_citations("A [3]. B [1, 7]. C [9]. D [3][1].", 3)
+    assert text == "A [1]. B [2]. C. D [1][2]."
+    assert mapping == {3: 1, 1: 2}
+
+
+def test_streams_pieces_and_renumbers_citations_in_order_of_appearance(extractive):
+    llm = scripted("Twente telt ca. 634.000 inwoners in 14 gemeenten [3]. Het Rijk draagt 25 mln bij [1, 7]. "
+                   "Dat staat ook elders [9].")
+    # passages in another order: [3] is INHAB, [1] is DEAL
+    passages = [DEAL, DATE, INHAB]
+    pieces, draft, notice = run(LLMAnswerer(llm, extractive), passages=passages)
+    assert len(pieces) > 5 and "".join(pieces).startswith("Twente telt")
+    assert notice is None and not draft.refused
+    assert draft.text == ("Twente telt ca. 634.000 inwoners in 14 gemeenten [1]. Het Rijk draagt 25 mln bij [2]. "
+                          "Dat staat ook elders.")
+    assert cited_numbers(draft.text) == [1, 2]
+    assert [(c.n, c.chunk_id) for c in draft.citations] == [(1, "inw"), (2, "deal")]
+    # each quote is the sentence of its own passage that matches the citing sentence
+    assert draft.citations[0].quote == "Twente is een regio bestaande uit 14 gemeenten met ca. 634.000 inwoners."
+    assert draft.citations[1].quote == "Het Rijk draagt 25 mln bij aan de Regio Deal Twente."
+    for c in draft.citations:
+        assert c.quote in next(p.text for p in passages if p.chunk_id == c.chunk_id)
+    assert draft.citations[0].source == "004.txt" and draft.citations[0].section == "Twente II"
+
+
+def test_the_prompt_is_dutch_numbered_and_carries_the_refusal_and_history(extractive):
+    llm = scripted("Twente heeft ca. 634.000 inwoners [1].")
+    history = [{"role": "user", "content": "Wat is Twente?"},
+               {"role": "assistant", "content": "Twente is een regio [1] in het oosten."}]
+    pieces, draft, notice = run(LLMAnswerer(llm, extractive), history=history)
+    assert llm.calls == 1 and notice is None
+    prompt = llm.prompts[0]
+    assert REFUSAL in prompt and "[n]" in prompt and "Nederlands" in prompt
+    assert "[1] (004.TXT, Twente II)\nTwente II\nTwente is een regio" in prompt
+    assert "[3] (003.TXT, p. 4)\nDe aanpak" in prompt
+    assert "Gebruiker: Wat is Twente?" in prompt and "Assistent: Twente is een regio in het oosten." in prompt
+    assert prompt.index("Fragmenten:") < prompt.index("Gebruiker: Wat is Twente?") < prompt.index(f"Vraag: {QUESTION}")
+    messages = build_messages(QUESTION, PASSAGES)
+    assert [m.role.value for m in messages] == ["system", "user"]
+
+
+def test_end_of_turn_tokens_end_the_answer(extractive):
+    llm = scripted(pieces=["Twente heeft ca. 634.000 ", "inwoners [1].", "<|im_end|>", "\n<|im_start|>user\n",
+                           "Vraag: iets anders [2]."])
+    pieces, draft, notice = run(LLMAnswerer(llm, extractive))
+    assert draft.text == "Twente heeft ca. 634.000 inwoners [1]." and notice is None
+    assert len(pieces) == 3  # stopped reading at the end-of-turn token
+
+
+# ------------------------------------------------------------------------- refusals
+
+
+@pytest.mark.parametrize("reply", [REFUSAL, "Helaas, dat staat niet in de documenten [1]."])
+def test_a_refusing_model_gives_a_refused_draft(extractive, reply):
+    pieces, draft, notice = run(LLMAnswerer(scripted(reply), extractive))
+    assert draft.refused and draft.text.startswith(REFUSAL) and not draft.citations
+    assert notice is None
+
+
+def test_weak_evidence_refuses_without_calling_the_model(extractive):
+    llm = scripted("Iets [1].")
+    question = "Wat was de uitslag van FC Twente tegen Ajax?"
+    pieces, draft, notice = run(LLMAnswerer(llm, extractive), question=question)
+    assert llm.calls == 0
+    assert draft.refused and pieces == [draft.text] and notice is None
+    assert extractive.evidence(question, PASSAGES).strength < extractive.min_evidence
+
+
+def test_no_passages_refuses_without_calling_the_model(extractive):
+    llm = scripted("Iets [1].")
+    pieces, draft, notice = run(LLMAnswerer(llm, extractive), passages=[])
+    assert llm.calls == 0 and draft.refused and notice is None
+
+
+# ----------------------------------------------------------------------- fallbacks
+
+
+@pytest.mark.parametrize("reply", ["Twente heeft ongeveer 634.000 inwoners.", "Twente heeft 634.000 inwoners [4] [12]."])
+def test_no_valid_citation_falls_back_to_the_extractive_answer(extractive, reply):
+    pieces, draft, notice = run(LLMAnswerer(scripted(reply), extractive))
+    assert notice == NO_VALID_CITATIONS
+    expected = extractive.answer(QUESTION, PASSAGES)
+    assert draft.text == expected.text and not draft.refused and "634.000" in draft.text
+    assert pieces[-2:] == [SEPARATOR, expected.text]  # the UI replaces what was streamed
+
+
+def test_a_model_echoing_its_instructions_is_no_refusal(extractive):
+    from assistant.answerers.llm import SYSTEM_PROMPT
+
+    pieces, draft, notice = run(LLMAnswerer(scripted(SYSTEM_PROMPT + "\n\nFragmenten: [1]"), extractive))
+    assert notice == NO_VALID_CITATIONS and not draft.refused and "634.000" in draft.text
+
+
+def test_a_model_that_raises_when_called_falls_back(extractive):
+    llm = scripted("x", error=ConnectionRefusedError(111, "Connection refused"))
+    pieces, draft, notice = run(LLMAnswerer(llm, extractive))
+    assert llm.calls == 1
+    assert notice == "Het taalmodel is niet bereikbaar (verbinding geweigerd); hieronder het extractieve antwoord."
+    assert pieces == [draft.text] and draft.text == extractive.answer(QUESTION, PASSAGES).text
+
+
+def test_a_model_that_fails_mid_stream_falls_back_after_a_separator(extractive):
+    llm = scripted("Twente heeft ca. 634.000 inwoners [1].", error=TimeoutError("read timed out"), fail_after=2)
+    pieces, draft, notice = run(LLMAnswerer(llm, extractive))
+    assert pieces[:2] == ["Twente ", "heeft "] and pieces[2] == SEPARATOR
+    assert notice.startswith("Het taalmodel is niet bereikbaar (time-out)")
+    assert draft.text == pieces[-1] == extractive.answer(QUESTION, PASSAGES).text
+
+
+def test_an_empty_reply_is_a_malformed_response(extractive):
+    pieces, draft, notice = run(LLMAnswerer(scripted(pieces=["", "  "]), extractive))
+    assert notice.startswith("Het taalmodel is niet bereikbaar (leeg of onleesbaar antwoord")
+    assert not draft.refused and "634.000" in draft.text
+
+
+def test_answer_consumes_the_stream(extractive):
+    draft = LLMAnswerer(scripted("Twente heeft ca. 634.000 inwoners [1]."), extractive).answer(QUESTION, PASSAGES)
+    assert draft.text == "Twente heeft ca. 634.000 inwoners [1]." and draft.citations[0].chunk_id == "inw"
+
+
+def test_the_facade_may_swap_the_fallback(extractive):
+    answerer = LLMAnswerer(scripted("x", error=RuntimeError("boom")), extractive)
+    other = ExtractiveAnswerer(TermWeights(["iets heel anders"] * 3), min_evidence=0.0)
+    answerer.fallback = other
+    _, draft, notice = run(answerer)
+    assert notice and draft.text == other.answer(QUESTION, PASSAGES).text
+
+
+def test_short_reasons():
+    class APIStatusError(Exception):
+        status_code = 500
+
+    assert short_reason(APIStatusError("boom")) == "HTTP-fout 500"
+    assert short_reason(ValueError("Expecting value")) == "fout: ValueError"
+    assert short_reason(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad")) == "onleesbaar antwoord van de server"
+    try:
+        try:
+            raise ConnectionRefusedError(111, "refused")
+        except ConnectionRefusedError as inner:
+            raise RuntimeError("Connection error.") from inner
+    except RuntimeError as exc:
+        assert short_reason(exc) == "verbinding geweigerd"
+
+
+# ------------------------------------------------------------------------- make_llm
+
+
+def test_make_llm_builds_the_configured_clients_and_never_the_hosted_api(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_BASE", "https://api.openai.com/v1")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    llm = make_llm(Settings(llm_provider="openai", llm_base_url="http://127.0.0.1:9", llm_model="m", llm_timeout=7))
+    assert type(llm).__name__ == "OpenAILike"
+    assert llm.api_base == "http://127.0.0.1:9/v1" and llm.api_key == "not-needed"
+    assert llm.timeout == 7 and llm.max_retries == 0 and llm.max_tokens == 512 and llm.temperature == 0.1
+    assert llm.is_chat_model and llm.metadata.context_window > 2048
+    assert "<|im_end|>" in llm.additional_kwargs["stop"] and len(llm.additional_kwargs["stop"]) <= 4
+    llm = make_llm(Settings(llm_provider="openai", llm_base_url="http://127.0.0.1:9/api/v1/", llm_model="m",
+                            llm_api_key="k"))
+    assert llm.api_base == "http://127.0.0.1:9/api/v1" and llm.api_key == "k"
+    ollama = make_llm(Settings(llm_provider="ollama", llm_model="qwen", llm_timeout=3))
+    assert type(ollama).__name__ == "Ollama" and ollama.base_url == "http://localhost:11434"
+    assert ollama.request_timeout == 3 and ollama.temperature == 0.1
+    with pytest.raises(ValueError):
+        make_llm(Settings())
+
+
+# ------------------------------------------------------------------------ condenser
+
+HISTORY = [{"role": "user", "content": "Wat is de Regio Deal Twente?"},
+           {"role": "assistant", "content": "De Regio Deal Twente is een afspraak tussen Rijk en regio [1]."}]
+
+
+def test_condenser_returns_the_standalone_question():
+    llm = scripted(pieces=["Zelfstandige vraag: Hoeveel draagt het Rijk bij aan de Regio Deal Twente?\nUitleg: ..."])
+    out = LLMCondenser(llm).condense("En hoeveel draagt het Rijk daaraan bij?", HISTORY)
+    assert out == "Hoeveel draagt het Rijk bij aan de Regio Deal Twente?"
+    prompt = llm.prompts[0]
+    assert "Vervolgvraag: En hoeveel draagt het Rijk daaraan bij?" in prompt and "Regio Deal Twente" in prompt
+
+
+@pytest.mark.parametrize("llm", [
+    scripted("x", error=ConnectionRefusedError(111, "refused")),
+    scripted(pieces=["   \n  "]),
+    scripted(pieces=["Hoe " * 100 + "?"]),
+], ids=["error", "empty", "overlong"])
+def test_condenser_returns_none_on_errors_and_unusable_replies(llm):
+    assert LLMCondenser(llm).condense("En hoeveel draagt het Rijk daaraan bij?", HISTORY) is None
