@@ -147,6 +147,8 @@ class ExtractiveAnswerer(Answerer):
                 u.score += 0.1
             if u.heading:
                 u.score *= 0.5  # a heading alone answers nothing
+            elif len(u.text.split()) < 6 and not NUMBER.search(u.text) or "|" in u.text:
+                u.score *= 0.6  # link lines and fragments ("Website Twente Board | Regio Deals")
             elif u.position == 1 and by_passage[u.passage][0].heading:
                 u.score += 0.1  # a section's opening sentence tends to state what it is about
             u.score += 0.08 / (1 + u.passage)  # retrieval rank breaks ties
@@ -251,6 +253,10 @@ class ExtractiveAnswerer(Answerer):
         if ev.qtype == "who" and best.position == 1 and same[0].heading and len(same[0].text.split()) <= 4:
             return [same[0], best]  # "Wim Boomkamp" above "Voorzitter Twente Board"
         if ev.qtype == "number" and NUMBER.search(best.text) or ev.qtype == "date" and has_date(best.text):
+            if len(best.text.split()) < 6:
+                # "Rijk: 25 mln" reads right only beside "Regio: 25 mln"
+                return [u for u in same[max(best.position - 1, 0) : best.position + 2]
+                        if u is best or (not u.heading and len(u.text.split()) < 6 and NUMBER.search(u.text))]
             return [best]
         chosen, words = [best], len(best.text.split())
         for u in same[best.position + 1 : best.position + 3]:
