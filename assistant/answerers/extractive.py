@@ -276,8 +276,8 @@ class ExtractiveAnswerer(Answerer):
             items = [u for u in ev.units if u.passage == lead.passage and u.lead_in == lead.position and u.bullet]
             if not items:
                 continue
-            terms = lead.terms | ev.sections[lead.passage]
-            match = sum(w * _match(t, terms) for t, w in ev.weights.items()) / total
+            section = ev.sections[lead.passage]
+            match = sum(w * max(_match(t, lead.terms), 0.5 * _match(t, section)) for t, w in ev.weights.items()) / total
             out.append((lead, items, match + 0.05 / (1 + lead.passage)))
         return out
 
@@ -289,7 +289,7 @@ class ExtractiveAnswerer(Answerer):
             return []
         if ev.qtype == "list":
             lead, items, match = max(lists, key=lambda x: x[2])
-            if match >= 0.6 * best.match or best.bullet or best is lead:
+            if match >= 0.8 * best.match or best.bullet or best is lead:
                 return [lead] + items
             return []
         for lead, items, _ in lists:
