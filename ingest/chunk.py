@@ -152,7 +152,9 @@ def chunk_document(doc: Document, title: str | None = None, max_words: int = 180
         parts = [piece] if piece.words <= limit else _split_long(piece, max_words)
         for part in parts:
             current = groups[-1] if groups else None
-            fresh_section = current is not None and part.section != current[-1].section
+            # a chunk stays on one page, so its citation can name that page
+            fresh_section = current is not None and (part.section != current[-1].section
+                                                     or part.page != current[-1].page)
             heading_only = current is not None and all(b.kind == HEADING for p in current for b in p.blocks)
             size = sum(p.words for p in current) if current else 0
             if current is None or (fresh_section and not heading_only) or (
@@ -181,7 +183,7 @@ def _merge_small(groups: list[list[_Piece]], min_words: int, max_words: int) -> 
         if merged:
             prev = merged[-1]
             prev_words = sum(p.words for p in prev)
-            same_section = prev[-1].section == group[0].section
+            same_section = prev[-1].section == group[0].section and prev[-1].page == group[0].page
             if same_section and (words < min_words or prev_words < min_words) and prev_words + words <= max_words * 1.4:
                 prev.extend(group)
                 continue

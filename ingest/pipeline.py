@@ -19,7 +19,7 @@ from typing import Callable
 
 from filelock import FileLock, Timeout
 
-from ingest.catalog import title_for
+from ingest.catalog import readable_name, title_for
 from ingest.chunk import Chunk, chunk_document
 from ingest.dedupe import dedupe
 from ingest.document import LoadError
@@ -66,14 +66,18 @@ class Report:
         return "\n".join(lines)
 
 
-def scan(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+def scan(paths: list[Path], skip: Path | None = None) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files to ingest from files and folders. Folders are walked recursively; hidden
-    files and ``_``-prefixed metadata files (the title catalogue) are skipped."""
+    files, ``_``-prefixed metadata files (the title catalogue) and the store itself
+    (``skip``, when it lives inside an ingested folder) are left out."""
     files, problems = [], []
+    skip = skip.resolve() if skip else None
     for path in paths:
         if path.is_dir():
             for f in sorted(path.rglob("*")):
                 rel = f.relative_to(path)
+                if skip is not None and (f == skip or skip in f.parents):
+                    continue
                 if f.is_file() and not any(p.startswith((".", "_")) for p in rel.parts):
                     files.append(f)
         elif path.is_file():
@@ -108,7 +112,7 @@ def ingest(paths: list[Path], settings, embedder, reset: bool = False, progress:
         lock.acquire(timeout=settings.lock_timeout)
     except Timeout:
         raise IngestBusy(f"Een andere ingestie gebruikt {store_dir} al; probeer het later opnieuw "
-                         f"(another ingestion is using this store; waited {settings.lock_timeout:.0f} s)") from None
+                         f"(another ingestion is using this store; waited {settings.lock_timeout:g} s)") from None
     try:
         report = _run([p.resolve() for p in paths], settings, embedder, reset, progress or (lambda *a: None))
     finally:
@@ -120,11 +124,12 @@ def ingest(paths: list[Path], settings, embedder, reset: bool = False, progress:
 def _run(paths: list[Path], settings, embedder, reset: bool, progress: Progress) -> Report:
     store_dir: Path = settings.store_dir
     report = Report()
-    old = Manifest() if reset else Manifest.load(store_dir)
+    committed = Manifest.load(store_dir)
+    # --reset re-reads every file but keeps the committed index (and its generation
+    # number) until the new one is committed: a killed reset loses nothing
+    old = Manifest(generation=committed.generation) if reset else committed
     chroma = open_chroma(settings, embedder.name)
-    if reset:
-        chroma.reset()
-    files, problems = scan(paths)
+    files, problems = scan(paths, skip=store_dir)
     report.failed.extend(problems)
     new = Manifest(files={}, generation=old.generation, embedder=embedder.name)
     folders = [p for p in paths if p.is_dir()]
@@ -145,18 +150,20 @@ def _run(paths: list[Path], settings, embedder, reset: bool, progress: Progress)
             if name in seen and name not in new.files:
                 new.files[name] = entry  # a file that now fails keeps its previous chunks
             continue
-        path = Path(entry.path)
-        if not path.exists() or _within(path, folders):
+        # only a folder we were asked to read can tell that a file is gone; documents
+        # ingested from elsewhere stay (they may have moved, or come from an upload)
+        if _within(Path(entry.path), folders):
             report.removed.append(name)
         else:
             new.files[name] = entry
+    moved = any(new.files[n].path != e.path for n, e in old.files.items() if n in new.files)
 
     chunks = dedupe([Chunk.from_dict(d) for name in sorted(new.files) for d in new.files[name].chunks])
     report.chunks = len(chunks)
     current = generation_dir(store_dir, old.generation)
     chroma_ids = chroma.ids()
     wanted = {c.id for c in chunks}
-    if not report.changed and old.generation and current.exists() and wanted <= chroma_ids and not reset:
+    if not (report.changed or moved or reset) and old.generation and current.exists() and wanted <= chroma_ids:
         return report  # nothing to do: the committed index already is this corpus
 
     cache = EmbeddingCache(store_dir / "embeddings.sqlite")
@@ -174,7 +181,7 @@ def _run(paths: list[Path], settings, embedder, reset: bool, progress: Progress)
     progress("opslaan", 0, 1)
     previous = _previous_chunks(current)
     changed = [i for i, c in enumerate(chunks)
-               if c.id not in chroma_ids or previous.get(c.id, {}).get("sources") != c.sources]
+               if reset or c.id not in chroma_ids or previous.get(c.id) != c.to_dict()]
     if changed:
         chroma.upsert([chunks[i].id for i in changed], vectors[changed], [chunks[i].text for i in changed],
                       [chunk_metadata(chunks[i]) for i in changed])
@@ -212,8 +219,14 @@ def _ingest_file(path: Path, before: FileEntry | None, report: Report) -> FileEn
             load_document(path)  # raises the LoadError with the Dutch/English reason
         digest = _sha256(path)
         if before is not None and before.sha256 == digest:
-            report.unchanged.append(name)
-            return FileEntry(**{**before.__dict__, "path": str(path)})
+            title = title_for(path, before.title if before.title != readable_name(path) else None)
+            if title == before.title:
+                report.unchanged.append(name)
+                return FileEntry(**{**before.__dict__, "path": str(path)})
+            # same text, new title from the catalogue: relabel the chunks, embed nothing
+            report.updated.append(name)
+            chunks = [{**c, "title": title} for c in before.chunks]
+            return FileEntry(**{**before.__dict__, "path": str(path), "title": title, "chunks": chunks})
         doc = load_document(path)
         title = title_for(path, doc.title)
         chunks = chunk_document(doc, title=title)

@@ -5,6 +5,7 @@ embedding function would try to download a model.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -18,8 +19,16 @@ def source_key(source: str) -> str:
 
 
 def collection_name(embedder_name: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"chunks-{embedder_name}").strip("-._")
-    return name[:60]
+    """A valid Chroma collection name (3–63 of [a-zA-Z0-9._-], alphanumeric at both
+    ends, no "..") per embedder: readable when it fits, cut with a hash when too long,
+    so two long model names never share a collection."""
+    clean = re.sub(r"[^A-Za-z0-9._-]+", "-", f"chunks-{embedder_name}")
+    clean = re.sub(r"\.{2,}", "-", clean)
+    clean = re.sub(r"-{2,}", "-", clean).strip("-._")
+    if len(clean) <= 63:
+        return clean
+    digest = hashlib.sha1(embedder_name.encode("utf-8")).hexdigest()[:10]
+    return f"{clean[:50].rstrip('-._')}-{digest}"
 
 
 class ChromaIndex:
@@ -55,8 +64,19 @@ class ChromaIndex:
         return self._collection.count()
 
     def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict]) -> None:
+        """Write these records whole. Chroma merges metadata keys on upsert, so a chunk
+        that lost a source would keep its old ``src:`` flag; a key set to None is
+        removed, in the same atomic write."""
+        metadatas = [dict(m) for m in metadatas]
         for i in range(0, len(ids), BATCH):
-            self._collection.upsert(ids=ids[i : i + BATCH], embeddings=vectors[i : i + BATCH],
+            part = ids[i : i + BATCH]
+            current = self._collection.get(ids=part, include=["metadatas"])
+            old = {cid: meta or {} for cid, meta in zip(current["ids"], current["metadatas"])}
+            for j, cid in enumerate(part, start=i):
+                for key in old.get(cid, {}):
+                    if key not in metadatas[j]:
+                        metadatas[j][key] = None
+            self._collection.upsert(ids=part, embeddings=vectors[i : i + BATCH],
                                     documents=texts[i : i + BATCH], metadatas=metadatas[i : i + BATCH])
 
     def delete(self, ids: list[str]) -> None:

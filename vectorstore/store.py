@@ -73,8 +73,10 @@ class Store:
     def dense(self, vector, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
         if self.chroma is None:
             return []
-        # ids of older generations may linger in Chroma until the next ingestion cleans up
-        return [(cid, s) for cid, s in self.chroma.query(vector, k, sources) if cid in self.chunks]
+        # vectors of an uncommitted or older generation may linger in Chroma until the
+        # next ingestion cleans up; ask for enough to still fill k with committed ones
+        extra = max(0, self.chroma.count() - len(self.chunks))
+        return [(cid, s) for cid, s in self.chroma.query(vector, k + extra, sources) if cid in self.chunks][:k]
 
     def sparse(self, query: str, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
         allowed = None
