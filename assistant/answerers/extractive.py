@@ -259,6 +259,11 @@ class ExtractiveAnswerer(Answerer):
                         if u is best or (not u.heading and len(u.text.split()) < 6 and NUMBER.search(u.text))]
             return [best]
         chosen, words = [best], len(best.text.split())
+        prev = same[best.position - 1] if best.position > 0 else None
+        if prev is not None and not prev.heading and not prev.bullet and _ANAPHORIC.match(best.text):
+            # "Hiermee geven we invulling aan …" needs the sentence it points back to
+            chosen.insert(0, prev)
+            words += len(prev.text.split())
         for u in same[best.position + 1 : best.position + 3]:
             if u.heading or u.bullet or words >= max_words or len(chosen) >= self.max_sentences:
                 break
@@ -297,6 +302,8 @@ class ExtractiveAnswerer(Answerer):
                 return [lead] + items
         return []
 
+
+_ANAPHORIC = re.compile(r"(?:Hiermee|Hierdoor|Hiervoor|Hierbij|Daarmee|Daardoor|Daarbij|Daarvoor|Dit|Deze|Dergelijke)\b")
 
 _SECOND_QUESTION = re.compile(
     r",?\s+(?:en|maar)\s+(?=(?:welke|welk|wat|wie|waar|wanneer|hoeveel|hoe|waarom|op welk|voor welke|in welk|"

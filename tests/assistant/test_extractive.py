@@ -123,3 +123,10 @@ def test_two_part_question_answers_both_parts(answerer):
 def test_rerank_puts_the_answering_passage_first(answerer):
     ranked = answerer.rerank("Wanneer is de Innovatiesprong Twente gepresenteerd?", [DEAL, LIST, DATE])
     assert ranked[0] is DATE and len(ranked) == 3
+
+
+def test_a_sentence_that_points_back_brings_its_antecedent(answerer):
+    p = P("rent", "In Twente staan we voor rentmeesterschap. Hiermee geven we invulling aan duurzaamheid en "
+          "maatschappelijk verantwoord ondernemen. Het weer is vandaag mooi en de zon schijnt volop in de regio.")
+    draft = answerer.answer("Hoe geeft Twente invulling aan duurzaamheid en verantwoord ondernemen?", [p])
+    assert draft.text.startswith("In Twente staan we voor rentmeesterschap [1]. Hiermee geven we invulling")
