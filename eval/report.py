@@ -67,8 +67,9 @@ def chart(summaries: dict[str, dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    keys = ["hit@1", "hit@5", "mrr", "fact_recall", "citation_precision", "support", "refusal_accuracy"]
-    fig, ax = plt.subplots(figsize=(10, 4.5), dpi=110)
+    keys = ["psg_hit@5", "hit@1", "mrr", "fact_recall", "figure_exact", "citation_precision", "support",
+            "refusal_accuracy", "false_refusal_rate"]
+    fig, ax = plt.subplots(figsize=(11, 5), dpi=110)
     width = 0.8 / max(len(summaries), 1)
     for i, (name, summary) in enumerate(summaries.items()):
         values = [summary["overall"].get(k) or 0.0 for k in keys]
@@ -76,7 +77,7 @@ def chart(summaries: dict[str, dict], path: Path) -> None:
     ax.set_xticks([x + width * (len(summaries) - 1) / 2 for x in range(len(keys))], keys, rotation=20)
     ax.set_ylim(0, 1.05)
     ax.set_title("Twente Board-assistent — kernmetrieken per configuratie")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(summaries), frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
