@@ -17,6 +17,7 @@ from assistant.answerers.llm import LLMAnswerer, make_llm
 from assistant.config import Settings
 from assistant.conversation_llm import LLMCondenser
 from tests.assistant.llm_servers import CannedServer, HangingServer, LlamaServer, assemble_gguf, closed_port
+from tests.assistant.test_llm_answerer import run
 
 pytestmark = pytest.mark.slow
 
@@ -29,15 +30,6 @@ def llm_settings(base_url: str, timeout: float = 60.0) -> Settings:
     return Settings(llm_provider="openai", llm_base_url=base_url, llm_model="gemma-3-270m", llm_timeout=timeout)
 
 
-def run(answerer: LLMAnswerer, question, passages, history=None):
-    gen = answerer.stream(question, passages, history, "")
-    pieces = []
-    while True:
-        try:
-            pieces.append(next(gen))
-        except StopIteration as stop:
-            draft, notice = stop.value
-            return pieces, draft, notice
 
 
 def assert_citations_in_range(draft, passages):
