@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Generator, Iterator
 
-from assistant.answerers.base import Answerer
 from assistant.answerers.extractive import ExtractiveAnswerer, TermWeights
 from assistant.config import Settings
 from assistant.conversation import previous_question, standalone_query
@@ -18,7 +17,7 @@ NO_INDEX = ("Er zijn nog geen documenten geïndexeerd. Voer eerst `python -m ing
 
 class Assistant:
     def __init__(self, settings: Settings, embedder=None, store=None, retriever: Retriever | None = None,
-                 answerer: Answerer | None = None, llm_answerer=None, condenser=None):
+                 answerer: ExtractiveAnswerer | None = None, llm_answerer=None, condenser=None):
         from vectorstore.embedders import make_embedder
         from vectorstore.store import Store
 
