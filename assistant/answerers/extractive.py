@@ -233,7 +233,7 @@ class ExtractiveAnswerer(Answerer):
         chosen = self._with_continuation(best, ev)
         covered = {t for u in chosen for t in ev.q_terms if _match(t, u.terms)}
         for u in ranked[1:]:
-            if len(chosen) >= limit or u.score < 0.75 * best.score:
+            if len(chosen) >= limit or u.score < SECOND_PICK * best.score:
                 break
             new_terms = {t for t in ev.q_terms if _match(t, u.terms)} - covered
             if u.heading or u in chosen or not new_terms:
@@ -302,6 +302,8 @@ class ExtractiveAnswerer(Answerer):
                 return [lead] + items
         return []
 
+
+SECOND_PICK = 0.75  # a further sentence must score this share of the best one
 
 _ANAPHORIC = re.compile(r"(?:Hiermee|Hierdoor|Hiervoor|Hierbij|Daarmee|Daardoor|Daarbij|Daarvoor|Dit|Deze|Dergelijke)\b")
 
