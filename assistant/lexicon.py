@@ -114,3 +114,44 @@ def proper_names(question: str) -> list[str]:
 def has_date(text: str) -> bool:
     t = text.lower()
     return bool(YEAR.search(t)) or any(m in t for m in MONTHS)
+
+
+# --- what a question asks for -------------------------------------------------------
+
+_FORMS = [
+    (re.compile(r"telefoon|nummer|bellen|\bbel\b", re.I), re.compile(r"\b0\d[\d -]{7,}\d\b|\+\d{2}[\d -]{8,}")),
+    (re.compile(r"e-?mail|mailadres", re.I), re.compile(r"\S+@\S+\.\w+")),
+    (re.compile(r"website|webadres|url\b|internetadres", re.I), re.compile(r"www\.|https?://|\.\w{2,3}\b")),
+]
+
+
+def expected_form(question: str) -> re.Pattern | None:
+    """A question for a phone number, e-mail or web address is only answered by text
+    that has one."""
+    for asks, form in _FORMS:
+        if asks.search(question):
+            return form
+    return None
+
+
+def asked_count(question: str) -> int | None:
+    """"Welke veertien gemeenten …", "de 4 topwerklocaties": how many items are asked for."""
+    words = {"drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9, "tien": 10,
+             "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15}
+    m = re.search(r"\b(\d{1,2}|" + "|".join(words) + r")\s+\w+", question.lower())
+    if not m or not re.search(r"\b(welke|wat zijn|noem|wie zijn)\b", question.lower()):
+        return None
+    return int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
+
+
+_SECOND_QUESTION = re.compile(
+    r",?\s+(?:en|maar)\s+(?=(?:welke|welk|wat|wie|waar|wanneer|hoeveel|hoe|waarom|op welk|voor welke|in welk|"
+    r"uit welke|met welke|aan welke|bij welke|vanuit welk)\b)", re.IGNORECASE)
+
+
+def split_question(question: str) -> list[str]:
+    """Split "X? en Y?"-style questions into their parts: "Uit hoeveel gemeenten bestaat
+    Twente en hoeveel inwoners heeft de regio?" asks two things."""
+    parts = [p.strip(" ,?") for p in _SECOND_QUESTION.split(question)]
+    parts = [p + "?" for p in parts if len(p.split()) >= 2]
+    return parts if len(parts) > 1 else [question]

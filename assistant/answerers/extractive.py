@@ -11,7 +11,17 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answerers.base import Answerer, Draft, Evidence, compose
-from assistant.lexicon import NUMBER, content_terms, has_amount, has_date, proper_names, question_type
+from assistant.lexicon import (
+    NUMBER,
+    asked_count,
+    content_terms,
+    expected_form,
+    has_amount,
+    has_date,
+    proper_names,
+    question_type,
+    split_question,
+)
 from assistant.types import Passage
 from ingest.text import split_sentences
 
@@ -170,7 +180,7 @@ class ExtractiveAnswerer(Answerer):
         # ("Zwolle", "Achterhoek"), not just somewhere in the documents.
         close = [u for u in ranked if u.match >= 0.6 * best]
         asked_numbers = set(re.findall(r"\d+", question))
-        wanted, count = _expected_form(question), asked_count(question)
+        wanted, count = expected_form(question), asked_count(question)
         # names all over the documents ("Twente Board") say nothing about a passage
         names = [n for n in proper_names(question) if self.weights.weight(n) >= 1.5]
 
@@ -307,18 +317,6 @@ SECOND_PICK = 0.75  # a further sentence must score this share of the best one
 
 _ANAPHORIC = re.compile(r"(?:Hiermee|Hierdoor|Hiervoor|Hierbij|Daarmee|Daardoor|Daarbij|Daarvoor|Dit|Deze|Dergelijke)\b")
 
-_SECOND_QUESTION = re.compile(
-    r",?\s+(?:en|maar)\s+(?=(?:welke|welk|wat|wie|waar|wanneer|hoeveel|hoe|waarom|op welk|voor welke|in welk|"
-    r"uit welke|met welke|aan welke|bij welke|vanuit welk)\b)", re.IGNORECASE)
-
-
-_FORMS = [
-    (re.compile(r"telefoon|nummer|bellen|\bbel\b", re.I), re.compile(r"\b0\d[\d -]{7,}\d\b|\+\d{2}[\d -]{8,}")),
-    (re.compile(r"e-?mail|mailadres", re.I), re.compile(r"\S+@\S+\.\w+")),
-    (re.compile(r"website|webadres|url\b|internetadres", re.I), re.compile(r"www\.|https?://|\.\w{2,3}\b")),
-]
-
-
 def units_text_terms(unit: "Unit", units: list["Unit"]) -> set[str]:
     """The terms of a unit's whole passage."""
     return set().union(*(u.terms for u in units if u.passage == unit.passage))
@@ -336,39 +334,12 @@ def _figures(text: str) -> set[str]:
     return set(re.findall(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w.]\d)", text)) if has_amount(text) else set()
 
 
-def _expected_form(question: str) -> re.Pattern | None:
-    """A question for a phone number, e-mail or web address is only answered by text
-    that has one."""
-    for asks, form in _FORMS:
-        if asks.search(question):
-            return form
-    return None
-
-
-def asked_count(question: str) -> int | None:
-    """"Welke veertien gemeenten …", "de 4 topwerklocaties": how many items are asked for."""
-    words = {"drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9, "tien": 10,
-             "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15}
-    m = re.search(r"\b(\d{1,2}|" + "|".join(words) + r")\s+\w+", question.lower())
-    if not m or not re.search(r"\b(welke|wat zijn|noem|wie zijn)\b", question.lower()):
-        return None
-    return int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
-
-
 def _items(unit: "Unit", units: list["Unit"]) -> int:
     """How many things a unit enumerates: its list's items, or its commas and "en"."""
     if unit.bullet or unit.text.endswith(":"):
         lead = unit.position if unit.text.endswith(":") else unit.lead_in
         return sum(1 for u in units if u.passage == unit.passage and u.lead_in == lead and u.bullet)
     return unit.text.count(", ") + len(re.findall(r"\s(?:en|of)\s", unit.text))
-
-
-def split_question(question: str) -> list[str]:
-    """Split "X? en Y?"-style questions into their parts: "Uit hoeveel gemeenten bestaat
-    Twente en hoeveel inwoners heeft de regio?" asks two things."""
-    parts = [p.strip(" ,?") for p in _SECOND_QUESTION.split(question)]
-    parts = [p + "?" for p in parts if len(p.split()) >= 2]
-    return parts if len(parts) > 1 else [question]
 
 
 def _dense_strength(similarity: float | None) -> float:

@@ -109,7 +109,7 @@ def test_cited_numbers():
     ("", [""]),
 ])
 def test_split_question(question, parts):
-    from assistant.answerers.extractive import split_question
+    from assistant.lexicon import split_question
 
     assert split_question(question) == parts
 
