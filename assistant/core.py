@@ -67,8 +67,7 @@ class Assistant:
         start = time.perf_counter()
         query = self._query(question, history)
         pool = self.retriever.retrieve(query, max(self.settings.rerank_pool, self.settings.top_k), sources)
-        context = previous_question(history or []) if query != question else ""
-        passages = self.extractive.rerank(question, pool, context)[: self.settings.top_k]
+        passages = self.extractive.rerank(question, pool, _context(question, query, history))[: self.settings.top_k]
         return query, passages, pool, (time.perf_counter() - start) * 1000
 
     def ask(self, question: str, history: list[dict] | None = None, sources: list[str] | None = None,
@@ -97,7 +96,7 @@ class Assistant:
             return Answer(NO_INDEX, refused=True)
         query, passages, pool, retrieve_ms = self.retrieve(question, history, sources)
         t_answer = time.perf_counter()
-        context = previous_question(history or []) if query != question else ""
+        context = _context(question, query, history)
         notice, mode = None, "extractive"
         if use_llm and self.llm_answerer is not None:
             draft, notice = yield from self.llm_answerer.stream(question, passages, history, context)
@@ -110,6 +109,11 @@ class Assistant:
             text=draft.text, refused=draft.refused, citations=draft.citations, passages=passages,
             timings={"retrieve": retrieve_ms, "answer": answer_ms, "total": (time.perf_counter() - start) * 1000},
             mode=mode, notice=notice, query=query, retrieved=pool)
+
+
+def _context(question: str, query: str, history: list[dict] | None) -> str:
+    """The earlier question a follow-up leans on, when the search used it."""
+    return previous_question(history or []) if query != question else ""
 
 
 class AnswerStream:

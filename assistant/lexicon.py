@@ -49,7 +49,8 @@ def stem(word: str) -> str:
     return stemmer.stemWord(word)
 
 
-NUMBER_WORDS = {"een": "1", "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7",
+# "een" is left out: it is the article far more often than the number
+NUMBER_WORDS = {"twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7",
                 "acht": "8", "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "veertien": "14"}
 
 
@@ -63,7 +64,7 @@ def content_terms(text: str) -> list[str]:
         # documents are split the same way
         parts = [p for p in w.split("-") if p] if "-" in w else [w]
         for p in parts:
-            p = NUMBER_WORDS.get(p, p) if p != "een" else p  # "vier actielijnen" = "4 actielijnen"
+            p = NUMBER_WORDS.get(p, p)  # "vier actielijnen" = "4 actielijnen"
             if len(p) < 2 and not p.isdigit() or p in stop:
                 continue
             s = stem(p)

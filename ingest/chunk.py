@@ -91,10 +91,9 @@ def _pieces(doc: Document) -> list[_Piece]:
     a list travels with the sentence that introduces it."""
     pieces: list[_Piece] = []
     section: str | None = None
-    pending_heading = False
     for block, page, _ in _located_blocks(doc):
         if block.kind == HEADING:
-            section, pending_heading = block.text, True
+            section = block.text
             pieces.append(_Piece([block], page, section, starts_section=True))
             continue
         prev = pieces[-1] if pieces else None
@@ -111,8 +110,6 @@ def _pieces(doc: Document) -> list[_Piece]:
                     prev.blocks.append(block)
                 continue
         pieces.append(_Piece([block], page, section))
-        pending_heading = False
-    del pending_heading
     return pieces
 
 

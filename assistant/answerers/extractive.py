@@ -39,7 +39,6 @@ class Unit:
     terms: set[str] = field(default_factory=set)
     score: float = 0.0  # match plus answer-type and rank preferences: what selection uses
     match: float = 0.0  # share of the question's weight found in the unit or its context
-    coverage: float = 0.0  # the same, in the unit's own words only
 
 
 def units_of(passage: Passage, index: int) -> list[Unit]:
@@ -71,10 +70,6 @@ class TermWeights:
                 self.df[t] = self.df.get(t, 0) + 1
         self.unknown = math.log(1 + (self.n + 0.5) / 0.5) * 0.5
         self._prefixes = {t[:5] for t in self.df if len(t) >= 5}
-
-    def known(self, term: str) -> bool:
-        """The documents use this word, alone or inside a compound."""
-        return term in self.df or bool(self._related(term))
 
     def weight(self, term: str) -> float:
         df = self.df.get(term)
@@ -144,10 +139,9 @@ class ExtractiveAnswerer(Answerer):
             # when the question is the section's heading ("de centrale opgave" under
             # "3.1 Centrale opgave Twente"), the section's opening answers it
             ctx_weight = 1.0 if heading_match[u.passage] >= 0.8 and u.position <= 3 else 0.5
-            own = sum(w * _match(t, u.terms) for t, w in weights.items())
-            ctx = sum(w * ctx_weight * _match(t, context) for t, w in weights.items() if not _match(t, u.terms))
-            u.coverage = own / total
-            u.match = (own + ctx) / total
+            own = {t: _match(t, u.terms) for t in weights}
+            ctx = sum(w * ctx_weight * _match(t, context) for t, w in weights.items() if not own[t])
+            u.match = (sum(w * own[t] for t, w in weights.items()) + ctx) / total
             u.score = u.match
             if qtype == "number":
                 u.score += (0.3 if has_amount(u.text) else 0.05) if NUMBER.search(u.text) else -0.1
