@@ -27,7 +27,7 @@ from typing import Callable
 
 import streamlit as st
 
-from assistant.config import ConfigError, Settings
+from common.config import ConfigError, Settings
 from assistant.types import Answer, Citation, Passage
 from ingest.loaders import SUPPORTED
 

@@ -1,5 +1,5 @@
 """Question answering over the Twente Board documents: ``Assistant.ask``."""
-from assistant.config import Settings
+from common.config import Settings
 from assistant.types import Answer, Citation, Passage
 
 

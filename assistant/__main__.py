@@ -103,12 +103,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "ask" and bool(args.question) == bool(args.batch):
         parser.error("geef een VRAAG of --batch FILE (give a QUESTION or --batch FILE)")
-    from assistant.config import ConfigError, Settings
+    from common.config import ConfigError, settings_or_exit
 
+    settings = settings_or_exit(store_dir=args.store)
     try:
-        settings = Settings.from_env(store_dir=args.store)
         history = _load_history(getattr(args, "history", None))
-    except (ConfigError, ValueError, OSError) as exc:
+    except (ValueError, OSError) as exc:
         print(f"Fout / error: {exc}", file=sys.stderr)
         return 2
     from assistant.core import Assistant

@@ -6,7 +6,7 @@ import time
 from typing import Generator, Iterator
 
 from assistant.answerers.extractive import ExtractiveAnswerer, TermWeights
-from assistant.config import Settings
+from common.config import Settings
 from assistant.conversation import previous_question, standalone_query
 from assistant.retriever import HybridRetriever, Retriever
 from assistant.types import Answer, Passage

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ingest.text import words
+from common.text import words
 
 # bm25s's Dutch list (from NLTK) plus question words and light verbs that say nothing
 # about what is asked

@@ -5,7 +5,7 @@ from abc import ABC, abstractmethod
 
 from assistant.fusion import reciprocal_rank_fusion
 from assistant.types import Passage
-from ingest.text import shingles
+from common.text import shingles
 
 MODES = ("hybrid", "dense", "bm25")
 

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
 
-    from assistant.config import CORPUS_DIR, Settings
+    from common.config import CORPUS_DIR, Settings
     from assistant.core import Assistant
     from eval.runner import load_gold
     from ingest.pipeline import ingest

@@ -28,11 +28,11 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.config import CORPUS_DIR, Settings  # noqa: E402
+from common.config import CORPUS_DIR, Settings  # noqa: E402
 from ingest.clean import BULLET, HEADING, to_blocks  # noqa: E402
 from ingest.loaders import load_document  # noqa: E402
 from ingest.pipeline import Report, ingest  # noqa: E402
-from ingest.text import split_sentences  # noqa: E402
+from common.text import split_sentences  # noqa: E402
 
 PAGES_PER_PDF = 50
 SAMPLE_PAGES = 100

@@ -21,7 +21,7 @@ def evaluate(settings, gold: Path = GOLD_FILE, out: Path | None = DEFAULT_OUT, c
     """Run the eval; returns {"summaries", "rows", "main"}. Writes the report when ``out``."""
     from tqdm import tqdm
 
-    from assistant.config import CORPUS_DIR
+    from common.config import CORPUS_DIR
     from assistant.core import Assistant
     from assistant.retriever import HybridRetriever
     from eval import report
@@ -63,14 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
-    from assistant.config import ConfigError, Settings
+    from common.config import settings_or_exit
     from eval.report import table
 
-    try:
-        settings = Settings.from_env(store_dir=args.store)
-    except ConfigError as exc:
-        print(f"Configuratiefout / configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_or_exit(store_dir=args.store)
     if not args.gold.exists():
         print(f"Gold-bestand niet gevonden / gold file not found: {args.gold}", file=sys.stderr)
         return 2

@@ -36,14 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reset", action="store_true", help="index volledig opnieuw opbouwen")
     args = parser.parse_args(argv)
 
-    from assistant.config import ConfigError, Settings
+    from common.config import settings_or_exit
     from ingest.pipeline import IngestBusy, ingest
 
-    try:
-        settings = Settings.from_env(store_dir=args.store)
-    except ConfigError as exc:
-        print(f"Configuratiefout / configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings = settings_or_exit(store_dir=args.store)
     missing = [p for p in args.paths if not p.exists()]
     if missing and len(missing) == len(args.paths):
         print("Pad bestaat niet / path does not exist: " + ", ".join(map(str, missing)), file=sys.stderr)

@@ -5,53 +5,13 @@ Sizes are counted in words: multilingual-e5 reads 512 tokens and Dutch runs at a
 """
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from common.records import Chunk
 from ingest.clean import BULLET, HEADING, Block, repeated, to_blocks
 from ingest.document import Document
-from ingest.text import split_sentences
-
-
-@dataclass
-class Chunk:
-    text: str
-    source: str
-    title: str
-    page: int | None = None
-    section: str | None = None
-    position: int = 0  # order within its document
-    sources: list[str] = field(default_factory=list)  # every document holding this text
-
-    def __post_init__(self) -> None:
-        if not self.sources:
-            self.sources = [self.source]
-
-    @property
-    def id(self) -> str:
-        return hashlib.sha1(self.text.encode("utf-8")).hexdigest()[:20]
-
-    @property
-    def index_text(self) -> str:
-        """What the embedder and BM25 see: the section heading gives a passage the
-        context its own sentences often leave implicit."""
-        if self.section and not self.text.startswith(self.section):
-            return f"{self.section}\n{self.text}"
-        return self.text
-
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id, "text": self.text, "source": self.source, "title": self.title,
-            "page": self.page, "section": self.section, "position": self.position,
-            "sources": list(self.sources),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Chunk":
-        return cls(text=d["text"], source=d["source"], title=d["title"], page=d.get("page"),
-                   section=d.get("section"), position=d.get("position", 0),
-                   sources=list(d.get("sources") or [d["source"]]))
+from common.text import split_sentences
 
 
 @dataclass

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from statistics import median
 
-from ingest.text import (
+from common.text import (
     collapse_spaces,
     fingerprint,
     is_bullet,

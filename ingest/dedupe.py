@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ingest.chunk import Chunk
-from ingest.text import shingles
+from common.records import Chunk
+from common.text import shingles
 
 COVERAGE = 0.85  # share of a chunk's shingles already stored that makes it a duplicate
 ATTRIBUTION = 0.2  # share of a chunk's shingles a kept chunk must hold to count as a source

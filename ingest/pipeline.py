@@ -17,10 +17,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 from filelock import FileLock, Timeout
 
 from ingest.catalog import readable_name, title_for
-from ingest.chunk import Chunk, chunk_document
+from common.records import Chunk
+from ingest.chunk import chunk_document
 from ingest.dedupe import dedupe
 from ingest.document import LoadError
 from ingest.loaders import SUPPORTED, load_document
@@ -28,7 +30,9 @@ from vectorstore.bm25 import Bm25Index
 from vectorstore.cache import EmbeddingCache
 from vectorstore.chroma import chunk_metadata
 from vectorstore.manifest import FileEntry, Manifest, atomic_write
+from common.units import split_units
 from vectorstore.store import generation_dir, open_chroma
+from vectorstore.units import UnitVectors
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -45,7 +49,8 @@ class Report:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     chunks: int = 0
-    embedded: int = 0
+    embedded: int = 0  # chunk texts newly embedded
+    sentences_embedded: int = 0  # answer units (sentences, list items) newly embedded
     seconds: float = 0.0
 
     @property
@@ -62,7 +67,7 @@ class Report:
                  f"mislukt / failed: {len(self.failed)}"]
         lines += [f"  - {name}: {reason}" for name, reason in self.failed]
         lines.append(f"chunks in index: {self.chunks}; nieuw ingebed / newly embedded: {self.embedded}; "
-                     f"tijd / time: {self.seconds:.1f} s")
+                     f"zinnen ingebed / sentences embedded: {self.sentences_embedded}; tijd / time: {self.seconds:.1f} s")
         return "\n".join(lines)
 
 
@@ -166,16 +171,24 @@ def _run(paths: list[Path], settings, embedder, reset: bool, progress: Progress)
     if not (report.changed or moved or reset) and old.generation and current.exists() and wanted <= chroma_ids:
         return report  # nothing to do: the committed index already is this corpus
 
+    # every answer unit (sentence, list item) is embedded too: the answerer compares
+    # the question with each sentence, not only with whole chunks
+    unit_texts = [[u.text for u in split_units(c.text, c.section)] for c in chunks]
     cache = EmbeddingCache(store_dir / "embeddings.sqlite")
     try:
-        done = [0]
+        done, total = [0], len(chunks) + sum(len(t) for t in unit_texts)
 
         def tick(n: int) -> None:
             done[0] += n
-            progress("embedden", done[0], len(chunks))
+            progress("embedden", done[0], total)
 
         vectors, report.embedded = cache.embed(embedder.name, [c.index_text for c in chunks],
                                                embedder.embed_passages, embedder.batch_size, tick)
+        tick(len(chunks) - done[0])  # cached texts are done too
+        flat = [t for texts in unit_texts for t in texts]
+        unit_matrix, report.sentences_embedded = cache.embed(embedder.name, flat, embedder.embed_passages,
+                                                             embedder.batch_size, tick)
+        tick(total - done[0])
     finally:
         cache.close()
     progress("opslaan", 0, 1)
@@ -191,6 +204,8 @@ def _run(paths: list[Path], settings, embedder, reset: bool, progress: Progress)
     if gen.exists():
         shutil.rmtree(gen)  # left over from a run killed before its commit
     Bm25Index.build([c.id for c in chunks], [c.index_text for c in chunks]).save(gen / "bm25")
+    bounds = np.cumsum([0] + [len(t) for t in unit_texts])
+    UnitVectors.save(gen, [c.id for c in chunks], [unit_matrix[a:b] for a, b in zip(bounds, bounds[1:])])
     atomic_write(gen / "chunks.json", json.dumps([c.to_dict() for c in chunks], ensure_ascii=False))
     new.updated_at = _now()
     new.save(store_dir)  # the commit

@@ -14,7 +14,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from assistant.config import CORPUS_DIR, Settings  # noqa: E402
+from common.config import CORPUS_DIR, Settings  # noqa: E402
 from vectorstore.embedders import Embedder  # noqa: E402
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -98,7 +98,7 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 def make_embedder(settings) -> Embedder:
-    """The embedder named in the settings (``assistant.config.Settings``)."""
+    """The embedder named in the settings (``common.config.Settings``)."""
     if settings.embedder == "sentence-transformers":
         return SentenceTransformerEmbedder(settings.embed_model, settings.embed_query_prefix,
                                            settings.embed_passage_prefix)

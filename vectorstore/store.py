@@ -3,7 +3,8 @@
 Layout of a store folder::
 
     manifest.json        commit point: files, their chunks, current generation
-    gen-000007/          chunks.json (deduplicated, what is searched) and bm25/
+    gen-000007/          chunks.json (deduplicated, what is searched), bm25/ and the
+                         sentence vectors units.npy + units.json
     chroma/              embedded Chroma (absent when a Chroma server is used)
     embeddings.sqlite    embedding cache keyed by model and text hash
     .ingest.lock         held by a running ingestion
@@ -14,10 +15,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.chunk import Chunk
+from common.records import Chunk
 from vectorstore.bm25 import Bm25Index
 from vectorstore.chroma import ChromaIndex
 from vectorstore.manifest import Manifest
+from vectorstore.units import UnitVectors
 
 
 class StoreError(RuntimeError):
@@ -58,8 +60,9 @@ class Store:
             data = json.loads((gen / "chunks.json").read_text(encoding="utf-8"))
             self.chunks = {d["id"]: Chunk.from_dict(d) for d in data}
             self.bm25 = Bm25Index.load(gen / "bm25")
+            self.units = UnitVectors.load(gen)
         else:
-            self.chunks, self.bm25 = {}, Bm25Index(None, [])
+            self.chunks, self.bm25, self.units = {}, Bm25Index(None, []), UnitVectors.empty()
         self.chroma = open_chroma(settings, embedder_name) if self.chunks else None
 
     @property

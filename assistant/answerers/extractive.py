@@ -23,7 +23,7 @@ from assistant.lexicon import (
     split_question,
 )
 from assistant.types import Passage
-from ingest.text import split_sentences
+from common.text import split_sentences
 
 
 @dataclass

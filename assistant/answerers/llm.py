@@ -22,7 +22,7 @@ from assistant.answerers.base import REFUSAL, Answerer, Draft, citation
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.lexicon import content_terms
 from assistant.types import Citation, Passage
-from ingest.text import split_sentences
+from common.text import split_sentences
 
 LLM_CONTEXT_WINDOW = 8192
 LLM_MAX_TOKENS = 512

@@ -13,7 +13,7 @@ from assistant.answerers.base import REFUSAL, cited_numbers
 from assistant.answerers.extractive import ExtractiveAnswerer, TermWeights
 from assistant.answerers.llm import (NO_VALID_CITATIONS, SEPARATOR, LLMAnswerer, build_messages, make_llm,
                                      renumber_citations, short_reason)
-from assistant.config import Settings
+from common.config import Settings
 from assistant.conversation_llm import LLMCondenser
 from assistant.types import Passage
 

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.answerers.base import cited_numbers
 from assistant.answerers.llm import LLMAnswerer, make_llm
-from assistant.config import Settings
+from common.config import Settings
 from assistant.conversation_llm import LLMCondenser
 from tests.assistant.llm_servers import CannedServer, HangingServer, LlamaServer, assemble_gguf, closed_port
 from tests.assistant.test_llm_answerer import run

@@ -77,7 +77,7 @@ def test_diversity_skips_passages_that_mostly_repeat_a_chosen_one(fake_embedder)
 
 def test_empty_query_and_empty_store(store, fake_embedder, tmp_path):
     assert HybridRetriever(store, fake_embedder).retrieve("   ", 3) == []
-    from assistant.config import Settings
+    from common.config import Settings
 
     empty = Store(Settings(store_dir=tmp_path / "leeg"), fake_embedder.name)
     assert empty.empty and HybridRetriever(empty, fake_embedder).retrieve("Rijk", 3) == []

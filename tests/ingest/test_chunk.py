@@ -1,7 +1,8 @@
 from pathlib import Path
 
-from assistant.config import CORPUS_DIR
-from ingest.chunk import Chunk, chunk_document
+from common.config import CORPUS_DIR
+from common.records import Chunk
+from ingest.chunk import chunk_document
 from ingest.document import Document, Segment
 from ingest.loaders import load_document
 from tests.ingest.pdf_factory import write_pdf

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import CORPUS_DIR
+from common.config import CORPUS_DIR
 from ingest.clean import BULLET, HEADING, PARAGRAPH, Block, join_lines, repeated, to_blocks
 
 PLAN = CORPUS_DIR / "002_cd5bdc3b9f6d6f78.txt"

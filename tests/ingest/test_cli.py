@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import CORPUS_DIR, PROJECT_DIR
+from common.config import CORPUS_DIR, PROJECT_DIR
 from tests.ingest.pdf_factory import make_pdf
 
 pytestmark = pytest.mark.slow
@@ -58,7 +58,7 @@ def test_first_run_ingests_the_corpus_and_exits_0(first_run, workspace):
     for line in ("toegevoegd / added: 5", "bijgewerkt / updated: 0", "ongewijzigd / unchanged: 0",
                  "verwijderd / removed: 0", "mislukt / failed: 0"):
         assert line in out.splitlines()
-    m = re.search(r"chunks in index: (\d+); nieuw ingebed / newly embedded: (\d+); tijd / time: [\d.]+ s", out)
+    m = re.search(r"chunks in index: (\d+); nieuw ingebed / newly embedded: (\d+); zinnen ingebed / sentences embedded: (\d+); tijd / time: [\d.]+ s", out)
     assert m, out
     assert int(m.group(1)) > 0 and int(m.group(2)) == int(m.group(1))
     _, store = workspace

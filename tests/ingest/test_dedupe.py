@@ -1,4 +1,4 @@
-from ingest.chunk import Chunk
+from common.records import Chunk
 from ingest.dedupe import dedupe
 
 PARA = ("De wereldwijde economie, en zeker ook de Twentse, bevindt zich in een fundamentele transitie. "

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from assistant.config import CORPUS_DIR, Settings
+from common.config import CORPUS_DIR, Settings
+from common.units import split_units
 from ingest.pipeline import IngestBusy, Report, ingest
 from tests.conftest import FakeEmbedder
 from tests.ingest.pdf_factory import make_pdf, write_pdf
@@ -80,16 +81,22 @@ def test_first_ingest_builds_a_complete_searchable_index(corpus_copy, settings):
     assert sorted(report.added) == CORPUS
     assert (report.updated, report.unchanged, report.removed, report.failed) == ([], [], [], [])
     assert report.exit_code == 0 and report.changed
-    assert report.chunks > 0 and report.embedded == report.chunks == embedder.embedded
+    assert report.chunks > 0 and report.embedded == report.chunks
+    assert report.sentences_embedded > report.chunks, "every sentence of every chunk is embedded too"
+    assert embedder.embedded == report.embedded + report.sentences_embedded
     manifest = Manifest.load(settings.store_dir)
     assert (settings.store_dir / "manifest.json").is_file()
     assert manifest.generation == 1 and manifest.embedder == EMBEDDER and sorted(manifest.files) == CORPUS
     gen = generation_dir(settings.store_dir, manifest.generation)
     assert (gen / "chunks.json").is_file() and (gen / "bm25" / "ids.txt").is_file()
+    assert (gen / "units.npy").is_file() and (gen / "units.json").is_file()
     assert "toegevoegd / added: 5" in report.summary() and "mislukt / failed: 0" in report.summary()
 
     st = store(settings)
     assert len(st.chunks) == report.chunks and not st.empty
+    assert len(st.units) >= report.sentences_embedded  # a sentence that is a whole chunk was embedded once
+    for cid, chunk in st.chunks.items():  # one vector per answer unit, in the order the answerer cuts them
+        assert st.units.get(cid).shape == (len(split_units(chunk.text, chunk.section)), embedder.dim)
     assert chroma_ids(settings) == set(st.chunks)
     assert {c.source for c in st.chunks.values()} == set(CORPUS)
     dense = st.dense(qvec("Hoeveel inwoners heeft Twente?"), 5)
@@ -136,7 +143,11 @@ def test_modified_file_is_updated_and_only_changed_chunks_are_embedded(corpus_co
     after = store(settings).chunks
     new_texts = {c.index_text for c in after.values()} - {c.index_text for c in before.values()}
     assert new_texts, "the edit must change at least one chunk"
-    assert embedder.embedded == report.embedded == len(new_texts)
+    assert report.embedded == len(new_texts)
+    new_sentences = {u.text for c in after.values() for u in split_units(c.text, c.section)} - {
+        u.text for c in before.values() for u in split_units(c.text, c.section)}
+    assert report.sentences_embedded == len(new_sentences) == 1, "only the edited sentence"
+    assert embedder.embedded == report.embedded + report.sentences_embedded
     assert len(new_texts) < len(old_deal_ids), "only the edited chunk, not the whole file, is re-embedded"
     assert any("vijfde tranche" in c.text for c in after.values())
     assert not any("4e tranche" in c.text for c in after.values())
@@ -284,7 +295,8 @@ def test_killed_run_keeps_the_previous_index_and_the_next_run_resumes(corpus_cop
     after = store(settings).chunks
     new_texts = {c.index_text for c in after.values()} - {c.index_text for c in before.values()}
     assert len(new_texts) > killer.batch_size, "test setup: the change must need more than one batch"
-    assert embedder.embedded == report.embedded == len(new_texts) - killer.batch_size
+    assert report.embedded == len(new_texts) - killer.batch_size
+    assert embedder.embedded == report.embedded + report.sentences_embedded
     assert generation(settings) == 2
     assert chroma_ids(settings) == set(after)
     assert store(settings).sparse("Tukkerland", 3)
@@ -633,7 +645,8 @@ def test_progress_reports_each_stage_to_completion(corpus_copy, settings):
         assert 0 <= done <= total
         last[stage] = (done, total)
     assert last["lezen"] == (5, 5)
-    assert last["embedden"] == (report.chunks, report.chunks)
+    sentences = sum(len(split_units(c.text, c.section)) for c in store(settings).chunks.values())
+    assert last["embedden"] == (report.chunks + sentences, report.chunks + sentences)
     assert last["opslaan"] == (1, 1)
     assert json.loads((generation_dir(settings.store_dir, 1) / "chunks.json").read_text(encoding="utf-8"))
 

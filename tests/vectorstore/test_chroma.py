@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from ingest.chunk import Chunk
+from common.records import Chunk
 from vectorstore.chroma import ChromaIndex, chunk_metadata, collection_name, source_key
 
 DIM = 8

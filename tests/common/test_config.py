@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import ConfigError, Settings
+from common.config import ConfigError, Settings
 
 
 def test_defaults_are_offline_and_extractive():

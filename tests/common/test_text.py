@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.text import fingerprint, is_bullet, normalize_chars, shingles, split_sentences, strip_bullet, words
+from common.text import fingerprint, is_bullet, normalize_chars, shingles, split_sentences, strip_bullet, words
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -5,6 +5,7 @@ Every other module receives a ``Settings``; nothing else reads the environment.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -125,3 +126,13 @@ def _coerce(values: dict) -> dict:
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"Ongeldige waarde voor {name}: {value!r} (invalid value)") from exc
     return out
+
+
+def settings_or_exit(**overrides) -> Settings:
+    """The settings for a command-line tool; a bad configuration prints a Dutch/English
+    message and exits with the usage-error code 2 instead of a traceback."""
+    try:
+        return Settings.from_env(**overrides)
+    except ConfigError as exc:
+        print(f"Configuratiefout / configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
