@@ -61,40 +61,43 @@ class Assistant:
                 return condensed
         return standalone_query(question, history)
 
-    def retrieve(self, question: str, history: list[dict] | None = None,
-                 sources: list[str] | None = None) -> tuple[str, list[Passage], list[Passage], float]:
+    def retrieve(self, question: str, history: list[dict] | None = None, sources: list[str] | None = None,
+                 private=None) -> tuple[str, list[Passage], list[Passage], float]:
         """(standalone query, top_k passages after re-ranking, the retriever's pool, ms)."""
         start = time.perf_counter()
         query = self._query(question, history)
-        pool = self.retriever.retrieve(query, max(self.settings.rerank_pool, self.settings.top_k), sources)
+        pool = self.retriever.retrieve(query, max(self.settings.rerank_pool, self.settings.top_k), sources,
+                                       private=private)
         passages = self.extractive.rerank(question, pool, _context(question, query, history))[: self.settings.top_k]
         return query, passages, pool, (time.perf_counter() - start) * 1000
 
     def ask(self, question: str, history: list[dict] | None = None, sources: list[str] | None = None,
-            use_llm: bool = True) -> Answer:
-        stream = self.ask_stream(question, history, sources, use_llm)
+            use_llm: bool = True, private=None) -> Answer:
+        """``private``: a visitor's own store (their uploads), searched beside the shared
+        corpus for this question only; its passages and citations are marked private."""
+        stream = self.ask_stream(question, history, sources, use_llm, private)
         for _ in stream:
             pass
         return stream.answer
 
     def ask_stream(self, question: str, history: list[dict] | None = None, sources: list[str] | None = None,
-                   use_llm: bool = True) -> "AnswerStream":
+                   use_llm: bool = True, private=None) -> "AnswerStream":
         """Iterate for the answer text as it is produced (token by token with an LLM, in
         one piece without); ``.answer`` holds the finished Answer afterwards. No state
         is shared between calls, so concurrent sessions are safe."""
-        return AnswerStream(self._answer(question, history, sources, use_llm))
+        return AnswerStream(self._answer(question, history, sources, use_llm, private))
 
-    def _answer(self, question, history, sources, use_llm) -> Generator[str, None, Answer]:
+    def _answer(self, question, history, sources, use_llm, private=None) -> Generator[str, None, Answer]:
         start = time.perf_counter()
         question = (question or "").strip()
         if not question:
             text = "Stel een vraag over de documenten (ask a question about the documents)."
             yield text
             return Answer(text, refused=True)
-        if self.store.empty:
+        if self.store.empty and (private is None or private.empty):
             yield NO_INDEX
             return Answer(NO_INDEX, refused=True)
-        query, passages, pool, retrieve_ms = self.retrieve(question, history, sources)
+        query, passages, pool, retrieve_ms = self.retrieve(question, history, sources, private)
         t_answer = time.perf_counter()
         context = _context(question, query, history)
         notice, mode = None, "extractive"

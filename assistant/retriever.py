@@ -1,7 +1,15 @@
-"""The retriever seam: query -> ranked passages. Hybrid = dense + BM25, fused by RRF."""
+"""The retriever seam: query -> ranked passages. Hybrid = dense + BM25, fused by RRF.
+
+A visitor's private uploads live in a store of their own; when one is given it is
+searched beside the shared store and fused in the same ranking, its passages marked
+``private``. Each call takes one snapshot per store, so a question never mixes two
+generations of an index.
+"""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+
+import numpy as np
 
 from assistant.fusion import reciprocal_rank_fusion
 from assistant.types import Passage
@@ -12,8 +20,11 @@ MODES = ("hybrid", "dense", "bm25")
 
 class Retriever(ABC):
     @abstractmethod
-    def retrieve(self, query: str, k: int, sources: list[str] | None = None) -> list[Passage]:
-        """Up to k passages, best first; ``sources`` limits the search to those documents."""
+    def retrieve(self, query: str, k: int, sources: list[str] | None = None, *,
+                 vector: np.ndarray | None = None, private=None) -> list[Passage]:
+        """Up to k passages, best first; ``sources`` limits the search to those documents;
+        ``vector`` is the query's embedding when the caller has it already; ``private``
+        is a visitor's own store, searched beside the shared one."""
 
 
 class HybridRetriever(Retriever):
@@ -24,21 +35,34 @@ class HybridRetriever(Retriever):
         self.store, self.embedder = store, embedder
         self.candidates, self.rrf_k, self.mode, self.max_overlap = candidates, rrf_k, mode, max_overlap
 
-    def retrieve(self, query: str, k: int, sources: list[str] | None = None) -> list[Passage]:
-        if self.store.empty or not query.strip():
+    def retrieve(self, query: str, k: int, sources: list[str] | None = None, *,
+                 vector: np.ndarray | None = None, private=None) -> list[Passage]:
+        snaps = [s for s in (self.store.snapshot(), private.snapshot() if private is not None else None)
+                 if s is not None and not s.empty]
+        if not snaps or not query.strip():
             return []
-        dense = self.store.dense(self.embedder.embed_query(query), self.candidates, sources) if self.mode != "bm25" else []
-        sparse = self.store.sparse(query, self.candidates, sources) if self.mode != "dense" else []
-        dense_scores, sparse_scores = dict(dense), dict(sparse)
-        fused = reciprocal_rank_fusion([[cid for cid, _ in dense], [cid for cid, _ in sparse]], self.rrf_k)
+        if vector is None and self.mode != "bm25":
+            vector = self.embedder.embed_query(query)
+        rankings, dense_scores, sparse_scores = [], {}, {}
+        for i, snap in enumerate(snaps):
+            # a document filter names shared documents; a visitor's own files are always searched
+            wanted = sources if i == 0 else None
+            dense = snap.dense(vector, self.candidates, wanted) if self.mode != "bm25" else []
+            sparse = snap.sparse(query, self.candidates, wanted) if self.mode != "dense" else []
+            rankings += [[(i, cid) for cid, _ in dense], [(i, cid) for cid, _ in sparse]]
+            dense_scores.update(((i, cid), s) for cid, s in dense)
+            sparse_scores.update(((i, cid), s) for cid, s in sparse)
         passages: list[Passage] = []
-        for cid, score in fused:
-            chunk = self.store.chunks[cid]
+        for key, score in reciprocal_rank_fusion(rankings, self.rrf_k):
+            i, cid = key
+            chunk = snaps[i].chunks[cid]
             if self._near_duplicate(chunk.text, passages):
                 continue
             passages.append(Passage(chunk_id=cid, text=chunk.text, source=chunk.source, title=chunk.title,
                                     page=chunk.page, section=chunk.section, sources=list(chunk.sources),
-                                    score=score, dense=dense_scores.get(cid), bm25=sparse_scores.get(cid)))
+                                    score=score, dense=dense_scores.get(key), bm25=sparse_scores.get(key),
+                                    page_label=chunk.page_label, page_breaks=list(chunk.page_breaks),
+                                    date=chunk.date, private=i > 0, unit_vectors=snaps[i].units.get(cid)))
             if len(passages) >= k:
                 break
         return passages

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -16,11 +17,24 @@ class Passage:
     score: float = 0.0  # fused (reciprocal rank) score
     dense: float | None = None  # cosine similarity, when the dense side found it
     bm25: float | None = None  # BM25 score, when the sparse side found it
+    page_label: str | None = None  # the printed page number, when the PDF has labels
+    page_breaks: list[list] = field(default_factory=list)  # see common.records.Chunk
+    date: str | None = None  # the document's date or year, when known
+    private: bool = False  # from the visitor's own uploads, not the shared corpus
+    unit_vectors: Any = field(default=None, repr=False, compare=False)  # sentence vectors (numpy), when stored
 
     def location(self) -> str:
         if self.page:
-            return f"p. {self.page}"
+            return f"p. {self.page_label or self.page}"
         return self.section or ""
+
+    def page_at(self, offset: int) -> tuple[int | None, str | None]:
+        """(physical page, printed label) of the character at ``offset`` of ``text``."""
+        page, label = self.page, self.page_label
+        for start, p, lab in self.page_breaks:
+            if offset >= start:
+                page, label = p, lab
+        return page, label
 
 
 @dataclass
@@ -33,10 +47,14 @@ class Citation:
     quote: str
     chunk_id: str = ""
     sources: list[str] = field(default_factory=list)
+    page_label: str | None = None  # printed page number of ``page``, when the PDF has labels
+    date: str | None = None
+    private: bool = False
 
     def to_json(self) -> dict:
         return {"n": self.n, "source": self.source, "title": self.title, "page": self.page,
-                "section": self.section, "quote": self.quote}
+                "section": self.section, "quote": self.quote, "page_label": self.page_label,
+                "date": self.date, "private": self.private}
 
 
 @dataclass
@@ -57,4 +75,7 @@ class Answer:
                 "timings_ms": {k: round(self.timings.get(k, 0.0), 2) for k in ("retrieve", "answer", "total")}}
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        for p in d["passages"] + d["retrieved"]:
+            p.pop("unit_vectors", None)  # numpy, not JSON
+        return d

@@ -65,6 +65,11 @@ class Store:
             self.chunks, self.bm25, self.units = {}, Bm25Index(None, []), UnitVectors.empty()
         self.chroma = open_chroma(settings, embedder_name) if self.chunks else None
 
+    def snapshot(self) -> "Store":
+        """One committed generation to answer a question from: dense, sparse and sentence
+        vectors of the same generation."""
+        return self
+
     @property
     def empty(self) -> bool:
         return not self.chunks

@@ -79,7 +79,8 @@ def compose(units: list[Any], passages: list[Passage], strength: float = 0.0) ->
 def citation(n: int, passage: Passage, quote: str) -> Citation:
     return Citation(n=n, source=passage.source, title=passage.title, page=passage.page,
                     section=passage.section, quote=quote, chunk_id=passage.chunk_id,
-                    sources=list(passage.sources))
+                    sources=list(passage.sources), page_label=passage.page_label, date=passage.date,
+                    private=passage.private)
 
 
 def cited_numbers(text: str) -> list[int]:

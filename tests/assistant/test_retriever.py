@@ -86,3 +86,29 @@ def test_empty_query_and_empty_store(store, fake_embedder, tmp_path):
 def test_unknown_mode_is_rejected(store, fake_embedder):
     with pytest.raises(ValueError):
         HybridRetriever(store, fake_embedder, mode="magic")
+
+
+def test_private_store_is_searched_beside_the_shared_one_and_marked(tmp_path, fake_embedder):
+    """A visitor's upload lives in its own store: found for that visitor, marked private,
+    and the shared store knows nothing of it."""
+    from common.config import Settings
+    from ingest.pipeline import ingest
+    from vectorstore.store import Store
+
+    shared_dir, own_dir = tmp_path / "shared", tmp_path / "own"
+    shared_dir.mkdir(), own_dir.mkdir()
+    (shared_dir / "plan.txt").write_text("De Twente Board werkt aan techniek en talent in de regio.", encoding="utf-8")
+    (own_dir / "notitie.txt").write_text("Mijn notitie: de vergadering over zonnepanelen is op dinsdag.", encoding="utf-8")
+    shared_settings, own_settings = Settings(store_dir=tmp_path / "s1"), Settings(store_dir=tmp_path / "s2")
+    ingest([shared_dir], shared_settings, fake_embedder)
+    ingest([own_dir], own_settings, fake_embedder)
+    shared, own = Store(shared_settings, fake_embedder.name), Store(own_settings, fake_embedder.name)
+    retriever = HybridRetriever(shared, fake_embedder)
+
+    with_own = retriever.retrieve("vergadering zonnepanelen", 5, private=own)
+    assert with_own[0].source == "notitie.txt" and with_own[0].private
+    assert all(not p.private for p in with_own if p.source == "plan.txt")
+    assert all(p.source != "notitie.txt" for p in retriever.retrieve("vergadering zonnepanelen", 5))
+    # a document filter on the shared corpus keeps the visitor's own files searchable
+    filtered = retriever.retrieve("vergadering zonnepanelen", 5, sources=["plan.txt"], private=own)
+    assert {p.source for p in filtered} == {"plan.txt", "notitie.txt"}
