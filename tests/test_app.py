@@ -328,8 +328,8 @@ def test_record_feedback_appends_json_lines(tmp_path):
     record_feedback(path, "Vraag 2?", answer, 0)
     first, second = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
     assert first["history"] == [{"role": "user", "content": "Eerder?"}]
-    assert first["citations"] == [{"n": 1, "source": "a.txt", "title": "A", "page": None,
-                                   "section": "Sectie", "quote": "Tekst."}]
+    assert first["citations"] == [Citation(1, "a.txt", "A", None, "Sectie", "Tekst.").to_json()]
+    assert first["citations"][0]["quote"] == "Tekst." and first["citations"][0]["source"] == "a.txt"
     assert (first["rating"], second["rating"]) == (1, 0)
     with pytest.raises(ValueError):
         record_feedback(path, "Vraag?", answer, 5)
