@@ -1,23 +1,33 @@
 """The Assistant facade: ``ask(question, history) -> Answer``. The UI, the CLI and the
-eval use only this."""
+eval use only this.
+
+One question flows one way: a snapshot of the index is taken; the question is
+analysed once into a ``Query`` (follow-up resolved, terms weighted by that snapshot's
+statistics) and embedded once; retrieval fuses dense and BM25 hits; every sentence of
+the retrieved passages is scored once by the fitted scorer, which both orders the
+passages and composes (or refuses) the answer.
+"""
 from __future__ import annotations
 
 import time
 from typing import Generator, Iterator
 
-from assistant.answerers.extractive import ExtractiveAnswerer, TermWeights
-from common.config import Settings
-from assistant.conversation import previous_question, standalone_query
+from assistant.answerers.base import REFUSAL, REFUSAL_FILTERED
+from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.query import Query, TermStats, analyse
 from assistant.retriever import HybridRetriever, Retriever
+from assistant.scorer import SentenceScorer
 from assistant.types import Answer, Passage
+from common.config import Settings
 
 NO_INDEX = ("Er zijn nog geen documenten geïndexeerd. Voer eerst `python -m ingest data/corpus` uit "
             "(no documents indexed yet).")
+EMPTY_QUESTION = "Stel een vraag over de documenten (ask a question about the documents)."
 
 
 class Assistant:
     def __init__(self, settings: Settings, embedder=None, store=None, retriever: Retriever | None = None,
-                 answerer: ExtractiveAnswerer | None = None, llm_answerer=None, condenser=None):
+                 scorer: SentenceScorer | None = None, llm_answerer=None, condenser=None):
         from vectorstore.embedders import make_embedder
         from vectorstore.store import Store
 
@@ -25,9 +35,9 @@ class Assistant:
         self.embedder = embedder or make_embedder(settings)
         self.store = store if store is not None else Store(settings, self.embedder.name)
         self.retriever = retriever or HybridRetriever(self.store, self.embedder, settings.candidates, settings.rrf_k)
-        self.extractive = answerer or ExtractiveAnswerer(
-            TermWeights([c.index_text for c in self.store.chunks.values()]),
-            settings.min_evidence, settings.max_answer_sentences)
+        self.scorer = scorer or SentenceScorer.load(settings.scorer_file)
+        self.extractive = ExtractiveAnswerer(self.scorer, settings.min_evidence, settings.max_answer_words)
+        self._stats: tuple[object, TermStats] | None = None  # (the snapshot's chunks, their statistics)
         self.llm_answerer = llm_answerer
         self.condenser = condenser
         if llm_answerer is None and settings.llm_enabled:
@@ -50,26 +60,38 @@ class Assistant:
 
         self.store = Store(self.settings, self.embedder.name)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.candidates, self.settings.rrf_k)
-        self.extractive.weights = TermWeights([c.index_text for c in self.store.chunks.values()])
-        if self.llm_answerer is not None:
-            self.llm_answerer.fallback = self.extractive
+        self._stats = None
 
-    def _query(self, question: str, history: list[dict] | None) -> str:
-        if history and self.condenser is not None:
+    def term_stats(self, snapshot) -> TermStats:
+        """Term statistics of one index generation, computed once per generation."""
+        if self._stats is None or self._stats[0] is not snapshot.chunks:
+            self._stats = (snapshot.chunks, TermStats([c.index_text for c in snapshot.chunks.values()]))
+        return self._stats[1]
+
+    def analyse(self, question: str, history: list[dict] | None = None, snapshot=None) -> Query:
+        """The question as one value, embedded; an LLM condenser, when configured, may
+        rewrite a follow-up first."""
+        snapshot = snapshot or self.store.snapshot()
+        stats = self.term_stats(snapshot)
+        query = analyse(question, history, stats)
+        if history and self.condenser is not None and query.follow_up is not None:
             condensed = self.condenser.condense(question, history)
             if condensed:
-                return condensed
-        return standalone_query(question, history)
+                query = analyse(condensed, None, stats)
+        return query.with_vector(self.embedder.embed_query(query.search))
 
-    def retrieve(self, question: str, history: list[dict] | None = None, sources: list[str] | None = None,
-                 private=None) -> tuple[str, list[Passage], list[Passage], float]:
-        """(standalone query, top_k passages after re-ranking, the retriever's pool, ms)."""
-        start = time.perf_counter()
-        query = self._query(question, history)
-        pool = self.retriever.retrieve(query, max(self.settings.rerank_pool, self.settings.top_k), sources,
-                                       private=private)
-        passages = self.extractive.rerank(question, pool, _context(question, query, history))[: self.settings.top_k]
-        return query, passages, pool, (time.perf_counter() - start) * 1000
+    def retrieve(self, query: Query, sources: list[str] | None = None, private=None,
+                 snapshot=None) -> list[Passage]:
+        """The pool of passages the answerer scores: fused hits, plus the passages the
+        previous answer cited when this is a follow-up (they stay candidates)."""
+        k = max(self.settings.rerank_pool, self.settings.top_k)
+        pool = self.retriever.retrieve(query.search, k, sources, vector=query.vector, private=private,
+                                       store=snapshot)
+        if query.follow_up and query.follow_up.previous_passages and isinstance(self.retriever, HybridRetriever):
+            have = {p.chunk_id for p in pool}
+            wanted = [cid for cid in query.follow_up.previous_passages if cid not in have]
+            pool += self.retriever.fetch(wanted, query.vector, store=snapshot, sources=sources)
+        return pool
 
     def ask(self, question: str, history: list[dict] | None = None, sources: list[str] | None = None,
             use_llm: bool = True, private=None) -> Answer:
@@ -91,32 +113,37 @@ class Assistant:
         start = time.perf_counter()
         question = (question or "").strip()
         if not question:
-            text = "Stel een vraag over de documenten (ask a question about the documents)."
-            yield text
-            return Answer(text, refused=True)
-        if self.store.empty and (private is None or private.empty):
+            yield EMPTY_QUESTION
+            return Answer(EMPTY_QUESTION, refused=True)
+        snapshot = self.store.snapshot()
+        if snapshot.empty and (private is None or private.snapshot().empty):
             yield NO_INDEX
             return Answer(NO_INDEX, refused=True)
-        query, passages, pool, retrieve_ms = self.retrieve(question, history, sources, private)
+        query = self.analyse(question, history, snapshot)
+        pool = self.retrieve(query, sources, private, snapshot)
+        retrieve_ms = (time.perf_counter() - start) * 1000
+
         t_answer = time.perf_counter()
-        context = _context(question, query, history)
+        scored = self.extractive.score(query, pool)
+        order = self.extractive.rank(pool, scored)
         notice, mode = None, "extractive"
         if use_llm and self.llm_answerer is not None:
-            draft, notice = yield from self.llm_answerer.stream(question, passages, history, context)
+            passages = [pool[i] for i in order[: self.settings.top_k]]
+            draft, notice = yield from self.llm_answerer.stream(query, passages, history)
             mode = "extractive" if notice else "llm"
         else:
-            draft = self.extractive.answer(question, passages, context)
+            draft = self.extractive.answer(query, pool, scored)
+            if draft.refused and sources:
+                draft.text = draft.text.replace(REFUSAL, REFUSAL_FILTERED, 1)
+            cited = {c.chunk_id for c in draft.citations}
+            shown = [pool[i] for i in order[: self.settings.top_k]]
+            passages = shown + [p for p in pool if p.chunk_id in cited and p not in shown]
             yield draft.text
         answer_ms = (time.perf_counter() - t_answer) * 1000
         return Answer(
             text=draft.text, refused=draft.refused, citations=draft.citations, passages=passages,
             timings={"retrieve": retrieve_ms, "answer": answer_ms, "total": (time.perf_counter() - start) * 1000},
-            mode=mode, notice=notice, query=query, retrieved=pool)
-
-
-def _context(question: str, query: str, history: list[dict] | None) -> str:
-    """The earlier question a follow-up leans on, when the search used it."""
-    return previous_question(history or []) if query != question else ""
+            mode=mode, notice=notice, query=query.search, retrieved=pool, evidence=draft.strength)
 
 
 class AnswerStream:

@@ -1,4 +1,6 @@
-"""Dutch word handling for answer selection: stop words, stems, question types."""
+"""Dutch word handling: stop words, stems, content terms and the shapes of answers
+(figures, dates, names, contact forms). Language rules only: nothing here knows any
+document."""
 from __future__ import annotations
 
 import re
@@ -6,20 +8,20 @@ from functools import lru_cache
 
 from common.text import words
 
-# bm25s's Dutch list (from NLTK) plus question words and light verbs that say nothing
-# about what is asked
+# bm25s's Dutch list (from NLTK) plus question words, pronouns and light verbs that say
+# nothing about what is asked, and words about the documents themselves ("volgens de tekst")
 _EXTRA = {
     "wat", "wie", "waar", "wanneer", "hoeveel", "welke", "welk", "hoe", "waarom", "waarmee", "waarvoor",
-    "waardoor", "waaraan", "waarin", "waarop", "noem", "geef", "vertel", "beschrijf", "leg", "uit", "uitleggen",
-    "kun", "kunt", "kan", "kunnen", "mij", "me", "ik", "jij", "je", "jullie", "u", "uw", "mijn", "onze", "ons",
-    "graag", "precies", "eigenlijk", "ongeveer", "nou", "dan", "daar", "daarvan", "daaraan", "daarbij", "daarin",
-    "ervan", "erin", "eraan", "hierbij", "hiervan", "dus", "nog", "even", "gaat", "gaan", "doet", "doen", "heet",
-    "heten", "staat", "staan", "betekent", "bedoeld", "bedoelt", "precies", "allemaal", "soort", "zit", "zitten",
-    "volgens", "documenten", "document", "tekst", "plan", "terecht", "vinden", "vind", "zeg", "zegt", "waren",
-    "wordt", "worden", "werd", "zijn", "is", "was", "heeft", "hebben", "had", "de", "het", "een", "en",
-    # words about the documents rather than their content
-    "tijdens", "eruit", "hierover", "daarover", "waarover", "komt", "komen", "kwam", "vandaan", "naartoe", "heen", "zo", "erg", "heel", "mogelijk", "welk",
-    "mee", "toe", "af", "op", "aan", "flyer", "pagina", "webpagina", "website", "brochure", "strategisch", "staat", "noemt", "genoemd",
+    "waardoor", "waaraan", "waarin", "waarop", "waarover", "noem", "geef", "vertel", "beschrijf", "leg", "uit",
+    "kun", "kunt", "kan", "kunnen", "mag", "moet", "moeten", "mij", "me", "ik", "jij", "je", "jullie", "u", "uw",
+    "mijn", "onze", "ons", "graag", "precies", "eigenlijk", "ongeveer", "nou", "dan", "daar", "daarvan", "daaraan",
+    "daarbij", "daarin", "daarover", "daarachter", "daarna", "daarmee", "daarvoor", "ervan", "erin", "eraan",
+    "hierbij", "hiervan", "hierover", "dus", "nog", "even", "gaat", "gaan", "doet", "doen", "heet", "heten",
+    "staat", "staan", "betekent", "bedoeld", "bedoelt", "allemaal", "soort", "zit", "zitten", "volgens",
+    "documenten", "document", "tekst", "terecht", "vinden", "vind", "zeg", "zegt", "waren", "wordt", "worden",
+    "werd", "zijn", "is", "was", "heeft", "hebben", "had", "de", "het", "een", "en", "tijdens", "eruit", "komt",
+    "komen", "kwam", "vandaan", "naartoe", "heen", "zo", "erg", "heel", "mogelijk", "mee", "toe", "af", "op",
+    "aan", "noemt", "genoemd", "welke", "iets", "ergens", "iemand",
 }
 
 
@@ -50,8 +52,11 @@ def stem(word: str) -> str:
 
 
 # "een" is left out: it is the article far more often than the number
-NUMBER_WORDS = {"twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7",
-                "acht": "8", "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "veertien": "14"}
+NUMBER_WORDS = {"twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8",
+                "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "dertien": "13", "veertien": "14",
+                "vijftien": "15", "twintig": "20"}
+ORDINALS = {"eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5, "zesde": 6, "zevende": 7,
+            "achtste": 8, "negende": 9, "tiende": 10, "laatste": -1}
 
 
 def content_terms(text: str) -> list[str]:
@@ -60,8 +65,6 @@ def content_terms(text: str) -> list[str]:
     out: list[str] = []
     stop = stopwords()
     for w in words(text):
-        # a hyphenated word counts as its parts: "Deal-pagina" is about the deal, and the
-        # documents are split the same way
         parts = [p for p in w.split("-") if p] if "-" in w else [w]
         for p in parts:
             p = NUMBER_WORDS.get(p, p)  # "vier actielijnen" = "4 actielijnen"
@@ -73,86 +76,76 @@ def content_terms(text: str) -> list[str]:
     return out
 
 
-NUMBER = re.compile(r"\d")
-YEAR = re.compile(r"\b(19|20)\d{2}\b")
+def term_set(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
+
+
+def match(term: str, terms: frozenset[str] | set[str]) -> float:
+    """How well a question term is found among a text's terms: 1 exactly; 0.9 for an
+    inflection the stemmer leaves apart ("ministeries"/"ministerie"); 0.7 inside a Dutch
+    compound ("financiering" in "financieringsbronnen")."""
+    if term in terms:
+        return 1.0
+    if len(term) >= 6 and any(len(t) >= 5 and 0 < len(term) - len(t) <= 2 and term.startswith(t) for t in terms):
+        return 0.9
+    if len(term) >= 5 and any(len(t) > len(term) and (t.startswith(term) or t.endswith(term)) for t in terms):
+        return 0.7
+    return 0.0
+
+
+# --- shapes of answers ---------------------------------------------------------------
+
+DIGIT = re.compile(r"\d")
+YEAR = re.compile(r"\b(1[89]|20)\d{2}\b")
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
           "oktober", "november", "december")
+_MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r")\b", re.I)
+_AMOUNT = re.compile(r"\d[\d.,]*\s*(%|procent|mln|miljoen|miljard|mld|euro|meur|meuro|k?b\b|mb|gb|mib|gib|"
+                     r"ghz|mhz|uur|minuten|seconden|dagen|jaar|keer|pixels?|punten)|€\s*\d|\b\d+[.,]\d{3}\b", re.I)
+_TIME = re.compile(r"\b\d{1,2}[.:]\d{2}\s*(uur)?\b")
+_DATE_NUM = re.compile(r"\b\d{1,2}[-/]\d{1,2}[-/]\d{2,4}\b")
 
 
-def question_type(question: str) -> str:
-    """'number', 'date', 'list', 'who' or 'open': steers which sentences score higher."""
-    q = question.lower()
-    if re.search(r"\bhoeveel\b|\bhoe groot\b|\bhoe hoog\b|\bwelk bedrag\b|\bhoe veel\b|\baantal\b", q):
-        return "number"
-    if re.search(r"\bwanneer\b|\bwelke datum\b|\bwelk jaar\b|\bin welk jaar\b|\bop welke dag\b|\bsinds wanneer\b", q):
-        return "date"
-    if re.search(r"\bwelke \w+(?:s|en|['’]s)\b(?! (?:is|was)\b)|\bwelke\b.*\b(zijn|vormen|hebben|noemt|kent|bestaan)\b|\bwat zijn de\b|\bnoem\b|\bopsomming\b|\bde (vier|drie|twee|vijf|zes)\b|\blijst\b", q):
-        return "list"
-    if re.search(r"\bwie\b|\bwelke (partijen|partners|organisaties|ministeries|bedrijven)\b", q):
-        return "who"
-    return "open"
+def figures(text: str) -> set[str]:
+    """Numbers as written, years left out: "25", "634.000", "06-50067237" gives its parts."""
+    return {n for n in re.findall(r"(?<!\w)\d+(?:[.,]\d+)*", text) if not YEAR.fullmatch(n)}
 
 
-AMOUNT = re.compile(r"\d[\d.,]*\s*(%|procent|mln|miljoen|miljard|mld|euro|meur|meuro|inwoners|gemeenten|banen)|€\s*\d|\b\d+[.,]\d{3}\b", re.I)
+def has_figure(text: str) -> bool:
+    return bool(_AMOUNT.search(text)) or bool(re.search(r"\b\d+\b", YEAR.sub("", text)))
 
 
-def has_amount(text: str) -> bool:
-    """A quantity rather than a year: "25 mln", "634.000", "70%"."""
-    return bool(AMOUNT.search(text)) or bool(re.search(r"\b\d+\b", YEAR.sub("", text)))
-
-
-def proper_names(question: str) -> list[str]:
-    """Stems of capitalised words after the first word ("Achterhoek", "FC"): names
-    the question is about."""
-    tokens = re.findall(r"[\w’'-]+", question)
-    out = []
-    for tok in tokens[1:]:
-        if tok[:1].isupper() and tok.lower() not in stopwords():
-            out.extend(content_terms(tok))
-    return out
+def dates(text: str) -> set[str]:
+    """Years, days with their month, clock times and numeric dates, as written (lower case)."""
+    found = [m.group(0) for m in YEAR.finditer(text)]
+    found += [m.group(0) for m in re.finditer(r"\b(?:\d{1,2}\s+)?(?:" + "|".join(MONTHS) + r")\b", text, re.I)]
+    found += [m.group(0) for m in _TIME.finditer(text)] + [m.group(0) for m in _DATE_NUM.finditer(text)]
+    return {f.lower() for f in found}
 
 
 def has_date(text: str) -> bool:
-    t = text.lower()
-    return bool(YEAR.search(t)) or any(m in t for m in MONTHS)
+    return bool(YEAR.search(text) or _MONTH.search(text) or _TIME.search(text) or _DATE_NUM.search(text))
 
 
-# --- what a question asks for -------------------------------------------------------
-
-_FORMS = [
-    (re.compile(r"telefoon|nummer|bellen|\bbel\b", re.I), re.compile(r"\b0\d[\d -]{7,}\d\b|\+\d{2}[\d -]{8,}")),
-    (re.compile(r"e-?mail|mailadres", re.I), re.compile(r"\S+@\S+\.\w+")),
-    (re.compile(r"website|webadres|url\b|internetadres", re.I), re.compile(r"www\.|https?://|\.\w{2,3}\b")),
-]
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÀ-Þ][\wÀ-ÿ'’-]+(?:\s+(?:van|de|der|den|ter|ten|het)?\s*[A-ZÀ-Þ][\wÀ-ÿ'’-]+)*")
 
 
-def expected_form(question: str) -> re.Pattern | None:
-    """A question for a phone number, e-mail or web address is only answered by text
-    that has one."""
-    for asks, form in _FORMS:
-        if asks.search(question):
-            return form
-    return None
+def names(text: str) -> set[str]:
+    """Capitalised words and runs of them that do not start a sentence: "Wim Boomkamp",
+    "Universiteit Twente", "Novel-T"."""
+    out = set()
+    for line in text.split("\n"):
+        for m in _NAME.finditer(line):
+            before = line[: m.start()].rstrip()
+            if before and before[-1] not in ".!?:•":
+                out.add(m.group(0))
+    return out
 
 
-def asked_count(question: str) -> int | None:
-    """"Welke veertien gemeenten …", "de 4 topwerklocaties": how many items are asked for."""
-    words = {"drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9, "tien": 10,
-             "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15}
-    m = re.search(r"\b(\d{1,2}|" + "|".join(words) + r")\s+\w+", question.lower())
-    if not m or not re.search(r"\b(welke|wat zijn|noem|wie zijn)\b", question.lower()):
-        return None
-    return int(m.group(1)) if m.group(1).isdigit() else words[m.group(1)]
+def has_name(text: str) -> bool:
+    return bool(names(text))
 
 
-_SECOND_QUESTION = re.compile(
-    r",?\s+(?:en|maar)\s+(?=(?:welke|welk|wat|wie|waar|wanneer|hoeveel|hoe|waarom|op welk|voor welke|in welk|"
-    r"uit welke|met welke|aan welke|bij welke|vanuit welk)\b)", re.IGNORECASE)
-
-
-def split_question(question: str) -> list[str]:
-    """Split "X? en Y?"-style questions into their parts: "Uit hoeveel gemeenten bestaat
-    Twente en hoeveel inwoners heeft de regio?" asks two things."""
-    parts = [p.strip(" ,?") for p in _SECOND_QUESTION.split(question)]
-    parts = [p + "?" for p in parts if len(p.split()) >= 2]
-    return parts if len(parts) > 1 else [question]
+PHONE = re.compile(r"(?<!\d)(?:\+\d{2}[\d -]{8,}|0\d[\d -]{7,}\d)(?!\d)")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+WEB = re.compile(r"\bwww\.|https?://|\b[\w-]+\.(?:nl|com|org|eu|de|net)\b", re.I)

@@ -21,10 +21,11 @@ MODES = ("hybrid", "dense", "bm25")
 class Retriever(ABC):
     @abstractmethod
     def retrieve(self, query: str, k: int, sources: list[str] | None = None, *,
-                 vector: np.ndarray | None = None, private=None) -> list[Passage]:
+                 vector: np.ndarray | None = None, private=None, store=None) -> list[Passage]:
         """Up to k passages, best first; ``sources`` limits the search to those documents;
         ``vector`` is the query's embedding when the caller has it already; ``private``
-        is a visitor's own store, searched beside the shared one."""
+        is a visitor's own store, searched beside the shared one; ``store`` a snapshot of
+        the shared store the caller took already."""
 
 
 class HybridRetriever(Retriever):
@@ -36,8 +37,8 @@ class HybridRetriever(Retriever):
         self.candidates, self.rrf_k, self.mode, self.max_overlap = candidates, rrf_k, mode, max_overlap
 
     def retrieve(self, query: str, k: int, sources: list[str] | None = None, *,
-                 vector: np.ndarray | None = None, private=None) -> list[Passage]:
-        snaps = [s for s in (self.store.snapshot(), private.snapshot() if private is not None else None)
+                 vector: np.ndarray | None = None, private=None, store=None) -> list[Passage]:
+        snaps = [s for s in (store or self.store.snapshot(), private.snapshot() if private is not None else None)
                  if s is not None and not s.empty]
         if not snaps or not query.strip():
             return []
@@ -58,14 +59,26 @@ class HybridRetriever(Retriever):
             chunk = snaps[i].chunks[cid]
             if self._near_duplicate(chunk.text, passages):
                 continue
-            passages.append(Passage(chunk_id=cid, text=chunk.text, source=chunk.source, title=chunk.title,
-                                    page=chunk.page, section=chunk.section, sources=list(chunk.sources),
-                                    score=score, dense=dense_scores.get(key), bm25=sparse_scores.get(key),
-                                    page_label=chunk.page_label, page_breaks=list(chunk.page_breaks),
-                                    date=chunk.date, private=i > 0, unit_vectors=snaps[i].units.get(cid)))
+            passages.append(_passage(snaps[i], cid, score, dense_scores.get(key), sparse_scores.get(key), i > 0))
             if len(passages) >= k:
                 break
         return passages
+
+    def fetch(self, ids: list[str], vector: np.ndarray | None = None, store=None,
+              sources: list[str] | None = None) -> list[Passage]:
+        """Passages by chunk id (those the previous answer cited), with their cosine to
+        the query; ids the index no longer has are skipped."""
+        snap = store or self.store.snapshot()
+        out = []
+        for cid in ids:
+            chunk = snap.chunks.get(cid)
+            if chunk is None or sources and not set(sources) & set(chunk.sources):
+                continue
+            p = _passage(snap, cid, 0.0, None, None, False)
+            if vector is not None and p.unit_vectors is not None and len(p.unit_vectors):
+                p.dense = float(np.max(p.unit_vectors @ np.asarray(vector, dtype=np.float32)))
+            out.append(p)
+        return out
 
     def _near_duplicate(self, text: str, chosen: list[Passage]) -> bool:
         """Diversity: a passage mostly repeating one already chosen adds nothing."""
@@ -73,3 +86,11 @@ class HybridRetriever(Retriever):
         if not sh:
             return False
         return any(len(sh & shingles(p.text)) / len(sh) >= self.max_overlap for p in chosen)
+
+
+def _passage(snap, cid: str, score: float, dense: float | None, bm25: float | None, private: bool) -> Passage:
+    chunk = snap.chunks[cid]
+    return Passage(chunk_id=cid, text=chunk.text, source=chunk.source, title=chunk.title, page=chunk.page,
+                   section=chunk.section, sources=list(chunk.sources), score=score, dense=dense, bm25=bm25,
+                   page_label=chunk.page_label, page_breaks=list(chunk.page_breaks), date=chunk.date,
+                   private=private, unit_vectors=snap.units.get(cid))

@@ -68,6 +68,7 @@ class Answer:
     notice: str | None = None  # e.g. the LLM could not be reached and the extractive answer is shown
     query: str = ""  # the standalone query that was searched
     retrieved: list[Passage] = field(default_factory=list)  # the retriever's own ranking, before re-ranking
+    evidence: float = 0.0  # the best sentence's probability of answering (what refusal is decided on)
 
     def to_json(self) -> dict:
         return {"answer": self.text, "refused": self.refused,

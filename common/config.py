@@ -39,8 +39,11 @@ class Settings:
     rerank_pool: int = 10  # fused passages the answerer re-ranks before keeping top_k
     rrf_k: int = 60
     # answering
-    min_evidence: float = 0.40  # below this the answerers refuse; calibrated on eval/gold.jsonl
-    max_answer_sentences: int = 4
+    # the best sentence's probability below which the assistant refuses; unset: the
+    # threshold chosen on the dev split and stored with the fitted scorer
+    min_evidence: float | None = None
+    max_answer_words: int = 60  # an extractive answer's budget (a list may run longer)
+    scorer_file: Path = PROJECT_DIR / "assistant" / "models" / "scorer.json"
     llm_provider: str = "none"
     llm_base_url: str = ""
     llm_model: str = ""
@@ -62,10 +65,10 @@ class Settings:
             raise ConfigError("ASSISTANT_LLM_MODEL ontbreekt voor de LLM-provider (an LLM provider needs a model name)")
         if self.llm_provider == "openai" and not self.llm_base_url:
             raise ConfigError("ASSISTANT_LLM_BASE_URL ontbreekt (an OpenAI-compatible endpoint needs a base URL)")
-        for name in ("top_k", "candidates", "rerank_pool", "rrf_k", "threads", "max_answer_sentences"):
+        for name in ("top_k", "candidates", "rerank_pool", "rrf_k", "threads", "max_answer_words"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} moet minstens 1 zijn (must be at least 1)")
-        if not 0.0 <= self.min_evidence <= 1.0:
+        if self.min_evidence is not None and not 0.0 <= self.min_evidence <= 1.0:
             raise ConfigError("min_evidence moet tussen 0 en 1 liggen (must be between 0 and 1)")
 
     @property
@@ -119,8 +122,8 @@ def _coerce(values: dict) -> dict:
                 out[name] = Path(value).expanduser()
             elif kind == "int":
                 out[name] = int(value)
-            elif kind == "float":
-                out[name] = float(value)
+            elif kind in ("float", "float | None"):
+                out[name] = None if kind.endswith("None") and str(value).strip() == "" else float(value)
             else:
                 out[name] = str(value).strip() if isinstance(value, str) else value
         except (TypeError, ValueError) as exc:

@@ -1,8 +1,11 @@
-"""python -m eval [--gold FILE] [--store DIR] [--out DIR]
+"""python -m eval [--set NAME] [--split SPLIT] [--out DIR] [--no-baseline]
 
-Builds (or reuses, incrementally) a store from the bundled corpus, answers every gold
-question through Assistant.ask in each configuration and writes report.md,
-results.json and metrics.png to --out (default eval/reports/latest).
+Answers every question of the chosen gold set and split through ``Assistant.ask`` —
+the product (hybrid retrieval + fitted extractive answerer), two retrieval ablations,
+the LLM answerer when an endpoint is configured — and through the tutorial pipeline
+(top-1 and top-3 chunks of BM25, e5 and their fusion), then writes report.md,
+results.json and metrics.png per set to --out. By default: the bundled set's test
+split and the whole second set, the two figures the README reports.
 """
 from __future__ import annotations
 
@@ -11,68 +14,98 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from eval.runner import GOLD_FILE, load_gold
-
 DEFAULT_OUT = Path(__file__).resolve().parent / "reports" / "latest"
+PRODUCT = "hybride+extractief"
+# retrieval ablations (the answerer is fitted on hybrid retrieval's features, so these
+# show what retrieval alone is worth, not a tuned alternative)
+ABLATIONS = ["bm25+extractief", "dense+extractief"]
+BASELINES = [f"tutorial-{mode}@{k}" for mode in ("bm25", "e5", "fusion") for k in (1, 3)]
+HEADLINE_SETS = [("bundled", "test"), ("second", "test")]
 
 
-def evaluate(settings, gold: Path = GOLD_FILE, out: Path | None = DEFAULT_OUT, configs: list[str] | None = None,
-             embedder=None, progress: bool = True) -> dict:
-    """Run the eval; returns {"summaries", "rows", "main"}. Writes the report when ``out``."""
+def evaluate_set(settings, set_name: str, split: str, configs: list[str] | None = None, embedder=None,
+                 progress: bool = True, store_settings=None) -> dict:
+    """{"summaries", "rows", "meta"} for one gold set and split. ``store_settings``
+    overrides where the set's corpus is indexed (default data/eval/<set>/store)."""
     from tqdm import tqdm
 
-    from common.config import CORPUS_DIR
     from assistant.core import Assistant
     from assistant.retriever import HybridRetriever
-    from eval import report
-    from eval.runner import run_config, summarise
-    from ingest.pipeline import ingest
+    from eval.baseline import TutorialPipeline, baseline_answer
+    from eval.runner import run_config, score, summarise
+    from eval.sets import SETS, select
+    from eval.train import assistant_for
     from vectorstore.embedders import make_embedder
-    from vectorstore.store import Store
 
-    items = load_gold(gold)
+    gold_set = SETS[set_name]
+    items = select(gold_set, split)
     embedder = embedder or make_embedder(settings)
-    result = ingest([CORPUS_DIR], settings, embedder)
-    if result.failed:
-        raise RuntimeError(f"corpus kon niet volledig worden geïndexeerd: {result.failed}")
-    store = Store(settings, embedder.name)
-    wanted = configs or ["bm25+extractief", "dense+extractief", "hybride+extractief"]
-    if settings.llm_enabled and configs is None:
-        wanted.append("hybride+llm")
+    if store_settings is None:
+        product = assistant_for(settings, gold_set, embedder)
+    else:
+        product = _assistant_on(store_settings, gold_set, embedder)
+    wanted = configs or ([PRODUCT] + BASELINES + (["hybride+llm"] if settings.llm_enabled else []))
     summaries, rows = {}, {}
-    bar = tqdm(total=len(items) * len(wanted), desc="eval", unit="vraag", disable=None if progress else True, file=sys.stderr)
+    bar = tqdm(total=len(items) * len(wanted), desc=f"eval {set_name}/{split}", unit="vraag",
+               disable=None if progress else True, file=sys.stderr)
+    pipeline = None
     for name in wanted:
-        mode = {"bm25": "bm25", "dense": "dense", "hybride": "hybrid"}[name.split("+")[0]]
-        retriever = HybridRetriever(store, embedder, settings.candidates, settings.rrf_k, mode=mode)
-        assistant = Assistant(settings, embedder=embedder, store=store, retriever=retriever)
-        rows[name] = run_config(assistant, items, use_llm=name.endswith("llm"), tick=bar.update)
+        if name.startswith("tutorial-"):
+            if pipeline is None:
+                cache = product.settings.store_dir.parent / "tutorial-embeddings.sqlite"
+                pipeline = TutorialPipeline(gold_set.corpus, embedder, cache)
+            mode, k = name[len("tutorial-"):].split("@")
+            rows[name] = []
+            for item in items:
+                rows[name].append(score(item, baseline_answer(pipeline, item.question, item.history, mode, int(k))))
+                bar.update()
+        else:
+            mode = {"bm25": "bm25", "dense": "dense", "hybride": "hybrid"}[name.split("+")[0]]
+            retriever = HybridRetriever(product.store, embedder, settings.candidates, settings.rrf_k, mode=mode)
+            assistant = Assistant(product.settings, embedder=embedder, store=product.store, retriever=retriever,
+                                  scorer=product.scorer)
+            rows[name] = run_config(assistant, items, use_llm=name.endswith("llm"), tick=bar.update)
         summaries[name] = summarise(rows[name])
     bar.close()
-    main = "hybride+extractief" if "hybride+extractief" in summaries else wanted[-1]
-    meta = {"gold": str(gold.name), "questions": len(items), "answerable": sum(i.answerable for i in items),
-            "unanswerable": sum(not i.answerable for i in items), "follow_ups": sum(bool(i.history) for i in items),
-            "embedder": embedder.name, "date": date.today().isoformat(), "settings": settings.to_dict()}
-    if out is not None:
-        report.write(out, summaries, rows, main, meta)
-    return {"summaries": summaries, "rows": rows, "main": main, "meta": meta}
+    meta = {"set": set_name, "split": split, "gold": str(gold_set.gold.name), "questions": len(items),
+            "answerable": sum(i.answerable for i in items), "unanswerable": sum(not i.answerable for i in items),
+            "follow_ups": sum(bool(i.history) for i in items), "embedder": embedder.name,
+            "scorer": product.scorer.meta.get("trained", ""), "date": date.today().isoformat(),
+            "settings": settings.to_dict()}
+    return {"summaries": summaries, "rows": rows, "meta": meta}
+
+
+def _assistant_on(store_settings, gold_set, embedder):
+    from assistant.core import Assistant
+    from ingest.pipeline import ingest
+
+    ingest([gold_set.corpus], store_settings, embedder)
+    return Assistant(store_settings, embedder=embedder)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval", description="Evalueer de assistent op de gold-set.")
-    parser.add_argument("--gold", type=Path, default=GOLD_FILE)
-    parser.add_argument("--store", type=Path, default=None)
+    parser = argparse.ArgumentParser(prog="python -m eval", description="Evalueer de assistent op de gold-sets.")
+    parser.add_argument("--set", dest="set_name", choices=["bundled", "second", "train"], default=None,
+                        help="gold-set (standaard: bundled/test en second)")
+    parser.add_argument("--split", default=None, help="train, dev, test of all (standaard: test)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--no-baseline", action="store_true", help="zonder de tutorial-pijplijn")
     args = parser.parse_args(argv)
     from common.config import settings_or_exit
-    from eval.report import table
+    from eval import report
 
-    settings = settings_or_exit(store_dir=args.store)
-    if not args.gold.exists():
-        print(f"Gold-bestand niet gevonden / gold file not found: {args.gold}", file=sys.stderr)
-        return 2
-    result = evaluate(settings, args.gold, args.out)
-    print(table(result["summaries"]))
-    print(f"\nRapport: {args.out / 'report.md'}")
+    settings = settings_or_exit()
+    runs = [(args.set_name, args.split or ("test" if args.set_name != "train" else "dev"))] if args.set_name \
+        else HEADLINE_SETS
+    configs = [PRODUCT] + ([] if args.no_baseline else BASELINES) + \
+        (["hybride+llm"] if settings.llm_enabled else [])
+    for set_name, split in runs:
+        result = evaluate_set(settings, set_name, split, configs)
+        out = args.out / f"{set_name}-{split}"
+        report.write(out, result["summaries"], result["rows"], PRODUCT, result["meta"])
+        print(f"\n## {set_name} / {split} ({result['meta']['questions']} vragen)\n")
+        print(report.comparison(result["summaries"]))
+        print(f"\nRapport: {out / 'report.md'}")
     return 0
 
 

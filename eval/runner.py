@@ -7,6 +7,8 @@ configured. Everything is deterministic: no LLM judges.
 from __future__ import annotations
 
 import json
+import re
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -16,8 +18,12 @@ from eval import metrics as m
 GOLD_FILE = Path(__file__).resolve().parent / "gold.jsonl"
 
 # the figures the report, the chart and the gate talk about, in display order
-HEADLINE = ["retr_hit@5", "retr_mrr", "psg_hit@1", "psg_hit@5", "hit@1", "hit@3", "hit@5", "mrr", "ndcg@5", "fact_recall", "figure_exact", "citation_precision",
-            "citation_coverage", "support", "refusal_accuracy", "false_refusal_rate"]
+HEADLINE = ["retr_hit@5", "retr_mrr", "psg_hit@1", "psg_hit@5", "hit@1", "hit@3", "hit@5", "mrr", "ndcg@5",
+            "fact_recall", "all_facts", "figure_exact", "cite_hit", "citation_precision", "citation_coverage", "support",
+            "refusal_accuracy", "false_refusal_rate", "median_words", "p95_ms"]
+# the figures the issue's comparison table is about, in its order
+COMPARISON = ["fact_recall", "all_facts", "cite_hit", "false_refusal_rate", "refusal_accuracy", "median_words", "p95_ms"]
+SUMMARY_ONLY = ("refusal_accuracy", "false_refusal_rate", "median_words", "p95_ms")
 
 
 @dataclass(frozen=True)
@@ -31,12 +37,14 @@ class GoldItem:
     sources: list[str]
     group: str
     type: str
+    section: str = ""  # the heading the answer stands under, where the set gives it
 
     @classmethod
     def from_dict(cls, d: dict) -> "GoldItem":
         return cls(id=d["id"], question=d["question"], history=list(d.get("history") or []),
                    answerable=bool(d["answerable"]), answer=d.get("answer", ""), facts=list(d.get("facts") or []),
-                   sources=list(d.get("sources") or []), group=d.get("group", ""), type=d.get("type", ""))
+                   sources=list(d.get("sources") or []), group=d.get("group", ""), type=d.get("type", ""),
+                   section=d.get("section", "") or "")
 
 
 def load_gold(path: Path = GOLD_FILE) -> list[GoldItem]:
@@ -66,6 +74,8 @@ class Row:
     scores: dict[str, float | None] = field(default_factory=dict)
     retrieve_ms: float = 0.0
     answer_ms: float = 0.0
+    words: int = 0  # words of the answer (citation markers not counted)
+    total_ms: float = 0.0
 
 
 def score(item: GoldItem, answer) -> Row:
@@ -88,6 +98,8 @@ def score(item: GoldItem, answer) -> Row:
         s["ndcg@5"] = m.ndcg_at_k(ranked, gold, 5)
         text = "" if answer.refused else answer.text
         s["fact_recall"] = m.fact_recall(text, item.facts) if item.facts else None
+        s["all_facts"] = None if s["fact_recall"] is None else float(s["fact_recall"] == 1.0)
+        s["cite_hit"] = _cite_hit(item, answer) if not answer.refused else 0.0
         s["figure_exact"] = m.figure_exact_match(text, item.facts)
         if not answer.refused:
             s["citation_precision"] = m.citation_precision([c.sources or [c.source] for c in answer.citations], gold)
@@ -97,17 +109,37 @@ def score(item: GoldItem, answer) -> Row:
     missing = [variants[0] for variants in item.facts if not m.contains_fact("" if answer.refused else answer.text, variants)]
     return Row(id=item.id, question=item.question, group=item.group, type=item.type, answerable=item.answerable,
                refused=answer.refused, answer=answer.text, missing_facts=missing if item.answerable else [],
-               scores=s, retrieve_ms=answer.timings.get("retrieve", 0.0), answer_ms=answer.timings.get("answer", 0.0))
+               scores=s, retrieve_ms=answer.timings.get("retrieve", 0.0), answer_ms=answer.timings.get("answer", 0.0),
+               words=len(re.sub(r"\[\d+(?:,\s*\d+)*\]", " ", answer.text).split()),
+               total_ms=answer.timings.get("total", 0.0))
+
+
+def _cite_hit(item: GoldItem, answer) -> float:
+    """Does the first citation land right: its passage holds a key fact, or it is the
+    gold document's gold section?"""
+    if not answer.citations:
+        return 0.0
+    first = answer.citations[0]
+    passage = next((p for p in answer.passages if p.chunk_id == first.chunk_id), None)
+    text = passage.text if passage is not None else first.quote
+    if any(m.contains_fact(text, variants) for variants in item.facts):
+        return 1.0
+    section = passage.section if passage is not None else first.section
+    return float(bool(item.section) and first.source in item.sources and (section or "").strip() == item.section.strip())
 
 
 def summarise(rows: list[Row]) -> dict:
     """Overall, per user group and per question type figures for one configuration."""
     pairs = [(r.answerable, r.refused) for r in rows]
     flat = [{**r.scores, "group": r.group, "type": r.type} for r in rows]
-    keys = [k for k in HEADLINE if k not in ("refusal_accuracy", "false_refusal_rate")]
+    keys = [k for k in HEADLINE if k not in SUMMARY_ONLY]
     overall = {k: m.mean(r.scores.get(k) for r in rows) for k in keys}
     overall["refusal_accuracy"] = m.refusal_accuracy(pairs)
     overall["false_refusal_rate"] = m.false_refusal_rate(pairs)
+    words = [r.words for r in rows if r.answerable and not r.refused]
+    overall["median_words"] = float(statistics.median(words)) if words else None
+    times = sorted(r.total_ms for r in rows)
+    overall["p95_ms"] = times[min(len(times) - 1, int(0.95 * len(times)))] if times else None
     overall["n"] = len(rows)
     by_group = m.group_means(flat, "group", keys)
     by_type = m.group_means(flat, "type", keys)

@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 from assistant.answerers.base import REFUSAL, Answerer, Draft, citation
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.lexicon import content_terms
+from assistant.query import Query
 from assistant.types import Citation, Passage
 from common.text import split_sentences
 
@@ -289,33 +290,33 @@ class LLMAnswerer(Answerer):
         self.llm = llm
         self.fallback = fallback
 
-    def answer(self, question: str, passages: list[Passage], context: str = "") -> Draft:
-        draft, _notice = self.answer_with_notice(question, passages, context=context)
+    def answer(self, query: Query, passages: list[Passage]) -> Draft:
+        draft, _notice = self.answer_with_notice(query, passages)
         return draft
 
-    def answer_with_notice(self, question: str, passages: list[Passage], history: list[dict] | None = None,
-                           context: str = "") -> tuple[Draft, str | None]:
-        gen = self.stream(question, passages, history, context)
+    def answer_with_notice(self, query: Query, passages: list[Passage],
+                           history: list[dict] | None = None) -> tuple[Draft, str | None]:
+        gen = self.stream(query, passages, history)
         while True:
             try:
                 next(gen)
             except StopIteration as stop:
                 return stop.value
 
-    def stream(self, question: str, passages: list[Passage], history: list[dict] | None = None,
-               context: str = "") -> Generator[str, None, tuple[Draft, str | None]]:
+    def stream(self, query: Query, passages: list[Passage],
+               history: list[dict] | None = None) -> Generator[str, None, tuple[Draft, str | None]]:
         """Yield the answer text as it arrives; return ``(draft, notice)``. Never raises
         for a failing model: the extractive answer comes back with a notice instead."""
         fallback = self.fallback
-        ev = fallback.evidence(question, passages, context)
-        if not passages or not ev.units or ev.strength < fallback.min_evidence:
-            draft = fallback.answer(question, passages, context)  # the refusal; the model is not asked
+        scored = fallback.score(query, passages)
+        if not passages or not scored.candidates or scored.evidence < fallback.threshold:
+            draft = fallback.answer(query, passages, scored)  # the refusal; the model is not asked
             yield draft.text
             return draft, None
 
         pieces: list[str] = []
         try:
-            deltas = self._deltas(build_messages(question, passages, history))
+            deltas = self._deltas(build_messages(query.question, passages, history))
             try:
                 for delta in deltas:
                     pieces.append(delta)
@@ -328,12 +329,12 @@ class LLMAnswerer(Answerer):
             if not _STOP.split(text, maxsplit=1)[0].strip():
                 raise _EmptyAnswer()
         except Exception as exc:  # connection refused, time-out, HTTP error, malformed response
-            return (yield from self._fall_back(question, passages, context, unreachable_notice(short_reason(exc)),
+            return (yield from self._fall_back(query, passages, scored, unreachable_notice(short_reason(exc)),
                                                bool(pieces)))
 
-        draft = check_answer(text, passages, ev.strength)
+        draft = check_answer(text, passages, scored.evidence)
         if draft is None:
-            return (yield from self._fall_back(question, passages, context, NO_VALID_CITATIONS, True))
+            return (yield from self._fall_back(query, passages, scored, NO_VALID_CITATIONS, True))
         return draft, None
 
     def _deltas(self, messages) -> Generator[str, None, None]:
@@ -356,8 +357,8 @@ class LLMAnswerer(Answerer):
             if close is not None:
                 close()
 
-    def _fall_back(self, question, passages, context, notice: str, streamed: bool):
-        draft = self.fallback.answer(question, passages, context)
+    def _fall_back(self, query: Query, passages: list[Passage], scored, notice: str, streamed: bool):
+        draft = self.fallback.answer(query, passages, scored)
         if streamed:
             yield SEPARATOR
         yield draft.text

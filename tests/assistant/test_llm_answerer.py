@@ -10,7 +10,9 @@ from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
 from llama_index.core.llms.callbacks import llm_completion_callback
 
 from assistant.answerers.base import REFUSAL, cited_numbers
-from assistant.answerers.extractive import ExtractiveAnswerer, TermWeights
+from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.query import Query, TermStats, analyse
+from assistant.scorer import SentenceScorer
 from assistant.answerers.llm import (NO_VALID_CITATIONS, SEPARATOR, LLMAnswerer, build_messages, make_llm,
                                      renumber_citations, short_reason)
 from common.config import Settings
@@ -81,15 +83,23 @@ def scripted(text: str | None = None, pieces: list[str] | None = None, **kw) -> 
     return ScriptedLLM(pieces=pieces, **kw)
 
 
+STATS = TermStats([p.text for p in PASSAGES] + ["Twente regio economie"] * 6)
+
+
+def Q(question: str = QUESTION) -> Query:
+    return analyse(question, None, STATS)
+
+
 @pytest.fixture
 def extractive() -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(TermWeights([p.text for p in PASSAGES] + ["Twente regio economie"] * 6),
-                              min_evidence=0.35)
+    """The shipped scorer; the refusal threshold fixed here so these tests are about the
+    LLM seam, not about where the fitted threshold happens to lie."""
+    return ExtractiveAnswerer(SentenceScorer.load(), min_evidence=0.0)
 
 
-def run(answerer: LLMAnswerer, question=QUESTION, passages=PASSAGES, history=None, context=""):
-    """All streamed pieces and the returned (draft, notice)."""
-    gen = answerer.stream(question, passages, history, context)
+def run(answerer: LLMAnswerer, question=QUESTION, passages=PASSAGES, history=None):
+    """All streamed pieces and the returned (draft, notice); ``question`` a text or a Query."""
+    gen = answerer.stream(Q(question) if isinstance(question, str) else question, passages, history)
     pieces = []
     while True:
         try:
@@ -162,13 +172,14 @@ def test_a_refusing_model_gives_a_refused_draft(extractive, reply):
     assert notice is None
 
 
-def test_weak_evidence_refuses_without_calling_the_model(extractive):
+def test_weak_evidence_refuses_without_calling_the_model():
     llm = scripted("Iets [1].")
     question = "Wat was de uitslag van FC Twente tegen Ajax?"
-    pieces, draft, notice = run(LLMAnswerer(llm, extractive), question=question)
+    strict = ExtractiveAnswerer(SentenceScorer.load(), min_evidence=1.0)  # no evidence is ever enough
+    pieces, draft, notice = run(LLMAnswerer(llm, strict), question=question)
     assert llm.calls == 0
     assert draft.refused and pieces == [draft.text] and notice is None
-    assert extractive.evidence(question, PASSAGES).strength < extractive.min_evidence
+    assert strict.score(Q(question), PASSAGES).evidence < strict.threshold
 
 
 def test_no_passages_refuses_without_calling_the_model(extractive):
@@ -184,7 +195,7 @@ def test_no_passages_refuses_without_calling_the_model(extractive):
 def test_no_valid_citation_falls_back_to_the_extractive_answer(extractive, reply):
     pieces, draft, notice = run(LLMAnswerer(scripted(reply), extractive))
     assert notice == NO_VALID_CITATIONS
-    expected = extractive.answer(QUESTION, PASSAGES)
+    expected = extractive.answer(Q(), PASSAGES)
     assert draft.text == expected.text and not draft.refused and "634.000" in draft.text
     assert pieces[-2:] == [SEPARATOR, expected.text]  # the UI replaces what was streamed
 
@@ -201,7 +212,7 @@ def test_a_model_that_raises_when_called_falls_back(extractive):
     pieces, draft, notice = run(LLMAnswerer(llm, extractive))
     assert llm.calls == 1
     assert notice == "Het taalmodel is niet bereikbaar (verbinding geweigerd); hieronder het extractieve antwoord."
-    assert pieces == [draft.text] and draft.text == extractive.answer(QUESTION, PASSAGES).text
+    assert pieces == [draft.text] and draft.text == extractive.answer(Q(), PASSAGES).text
 
 
 def test_a_model_that_fails_mid_stream_falls_back_after_a_separator(extractive):
@@ -209,7 +220,7 @@ def test_a_model_that_fails_mid_stream_falls_back_after_a_separator(extractive):
     pieces, draft, notice = run(LLMAnswerer(llm, extractive))
     assert pieces[:2] == ["Twente ", "heeft "] and pieces[2] == SEPARATOR
     assert notice.startswith("Het taalmodel is niet bereikbaar (time-out)")
-    assert draft.text == pieces[-1] == extractive.answer(QUESTION, PASSAGES).text
+    assert draft.text == pieces[-1] == extractive.answer(Q(), PASSAGES).text
 
 
 def test_an_empty_reply_is_a_malformed_response(extractive):
@@ -219,16 +230,16 @@ def test_an_empty_reply_is_a_malformed_response(extractive):
 
 
 def test_answer_consumes_the_stream(extractive):
-    draft = LLMAnswerer(scripted("Twente heeft ca. 634.000 inwoners [1]."), extractive).answer(QUESTION, PASSAGES)
+    draft = LLMAnswerer(scripted("Twente heeft ca. 634.000 inwoners [1]."), extractive).answer(Q(), PASSAGES)
     assert draft.text == "Twente heeft ca. 634.000 inwoners [1]." and draft.citations[0].chunk_id == "inw"
 
 
 def test_the_facade_may_swap_the_fallback(extractive):
     answerer = LLMAnswerer(scripted("x", error=RuntimeError("boom")), extractive)
-    other = ExtractiveAnswerer(TermWeights(["iets heel anders"] * 3), min_evidence=0.0)
+    other = ExtractiveAnswerer(SentenceScorer.load(), min_evidence=0.0, max_words=5)
     answerer.fallback = other
     _, draft, notice = run(answerer)
-    assert notice and draft.text == other.answer(QUESTION, PASSAGES).text
+    assert notice and draft.text == other.answer(Q(), PASSAGES).text
 
 
 def test_short_reasons():

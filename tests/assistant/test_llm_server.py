@@ -49,8 +49,13 @@ def gemma():
 
 
 @pytest.fixture(scope="module")
-def passages(real_assistant):
-    found = real_assistant.retrieve(QUESTION)[1]  # (query, passages, ...)
+def query(real_assistant):
+    return real_assistant.analyse(QUESTION)
+
+
+@pytest.fixture(scope="module")
+def passages(real_assistant, query):
+    found = real_assistant.retrieve(query)[:5]
     assert found
     return found
 
@@ -58,12 +63,12 @@ def passages(real_assistant):
 # ---------------------------------------------------------------------- the real server
 
 
-def test_real_llama_server_streams_an_answer_with_checked_citations(gemma, real_assistant, passages):
+def test_real_llama_server_streams_an_answer_with_checked_citations(gemma, real_assistant, query, passages):
     llm = make_llm(llm_settings(gemma.base_url))
     answerer = LLMAnswerer(llm, fallback=real_assistant.extractive)
     prompt_tokens = gemma.metric("llamacpp:prompt_tokens_total")
     start = time.monotonic()
-    pieces, draft, notice = run(answerer, QUESTION, passages)
+    pieces, draft, notice = run(answerer, query, passages)
     elapsed = time.monotonic() - start
     print(f"\n[gemma] {elapsed:.1f}s, {len(pieces)} pieces, notice={notice!r}\n"
           f"[gemma] streamed: {''.join(pieces)[:400]!r}\n[gemma] final: {draft.text[:400]!r}")
@@ -74,7 +79,7 @@ def test_real_llama_server_streams_an_answer_with_checked_citations(gemma, real_
     if notice is None:
         assert draft.refused or draft.citations
     else:  # a base model may well cite nothing valid: then the extractive answer stands
-        assert draft.text == real_assistant.extractive.answer(QUESTION, passages).text
+        assert draft.text == real_assistant.extractive.answer(query, passages).text
 
 
 def test_the_facade_answers_through_the_real_server_and_never_raises(gemma, real_assistant, real_store_settings,
@@ -118,16 +123,16 @@ def bad_server(request):
         server.stop()
 
 
-def test_a_failing_server_gives_the_extractive_answer_with_a_notice(bad_server, real_assistant, passages):
+def test_a_failing_server_gives_the_extractive_answer_with_a_notice(bad_server, real_assistant, query, passages):
     kind, server, url = bad_server
     answerer = LLMAnswerer(make_llm(llm_settings(url, timeout=2)), fallback=real_assistant.extractive)
     start = time.monotonic()
-    pieces, draft, notice = run(answerer, QUESTION, passages)
+    pieces, draft, notice = run(answerer, query, passages)
     elapsed = time.monotonic() - start
     print(f"\n[{kind}] {elapsed:.2f}s notice={notice!r}")
     assert elapsed < 30  # a safety bound only: the client gives up after ~2 s
     assert notice and notice.startswith(UNREACHABLE) and notice.endswith(FALLBACK_TAIL)
-    expected = real_assistant.extractive.answer(QUESTION, passages)
+    expected = real_assistant.extractive.answer(query, passages)
     assert draft.text == expected.text and pieces[-1] == expected.text
     assert "634.000" in draft.text and not draft.refused
     if kind == "hanging":

@@ -1,0 +1,211 @@
+"""Compose an extractive answer from scored units, by the structure of the passages.
+
+The best unit brings what it needs to be read alone: the items of the list it
+introduces (or belongs to, for a list question), the sentence a "Dit …" points back
+to, the paired line of a key–value block ("Regio: 25 mln" / "Rijk: 25 mln"). Further
+units join when they score close to the best and add something the answer lacks,
+within a word budget. When strong units from different documents give different
+values of what is asked (figures, dates, names), each is shown with its document and
+the document's date, newest first, instead of silently picking one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answerers.base import Draft, citation
+from assistant.features import Candidate, fits_form, list_items
+from assistant.lexicon import dates, figures, match
+from assistant.query import DATE, FIGURE, LIST, PERSON, PLACE, PROCEDURE, Query
+from assistant.types import Passage
+
+MAX_WORDS = 60  # an answer's budget; a list may run longer
+_KEY_VALUE = re.compile(r"^[\w&'’().,/ -]{1,40}:\s*\S")
+
+
+@dataclass(frozen=True)
+class Block:
+    """Units of one passage that are quoted together, in document order."""
+
+    passage: int
+    units: tuple[Candidate, ...]
+    note: str = ""  # "«Title» (2023)" when the block is one side of a conflict
+
+    @property
+    def words(self) -> int:
+        return sum(len(c.unit.text.split()) for c in self.units)
+
+    @property
+    def is_list(self) -> bool:
+        return sum(c.unit.bullet for c in self.units) >= 2
+
+
+def _siblings(candidates: list[Candidate], c: Candidate) -> list[Candidate]:
+    return [x for x in candidates if x.passage == c.passage]
+
+
+def block_for(best: Candidate, candidates: list[Candidate], query: Query, whole_passage: int = 0) -> Block:
+    same = _siblings(candidates, best)
+    u = best.unit
+    body = [x for x in same if not x.unit.heading]
+    if whole_passage and sum(len(x.unit.text.split()) for x in body) <= whole_passage:
+        return Block(best.passage, tuple(body))
+    lead = u.position if u.text.rstrip().endswith(":") else u.lead_in if u.bullet else None
+    items = [x for x in same if x.unit.bullet and lead is not None and x.unit.lead_in == lead]
+    if items and (not u.bullet or query.form in (LIST, PROCEDURE) or len(u.text.split()) < 4):
+        # the list it introduces or belongs to, with the sentence that says what the list is
+        head = [x for x in same if x.unit.position == lead and not x.unit.heading]
+        return Block(best.passage, tuple(head + items))
+    chosen = [best]
+    heading = same[0] if same and same[0].unit.heading else None
+    if heading is not None and query.form in (PERSON, PLACE) and not fits_form(query, u.text, 0) \
+            and fits_form(query, heading.unit.text, 0):
+        chosen.append(heading)  # a name over a title or a text: "Wim Boomkamp" / "Voorzitter …"
+    if _KEY_VALUE.match(u.text) and len(u.text.split()) <= 12:
+        # neighbouring "Key: value" lines of the same block read together
+        for step in (-1, 1):
+            pos = u.position + step
+            while 0 <= pos < len(same) and _KEY_VALUE.match(same[pos].unit.text) and \
+                    len(same[pos].unit.text.split()) <= 12 and abs(pos - u.position) <= 2 and not same[pos].unit.heading:
+                chosen.append(same[pos])
+                pos += step
+    elif u.position > 0 and re.match(r"(Hiermee|Hierdoor|Hiervoor|Hierbij|Daarmee|Daardoor|Daarbij|Daarvoor|Dit|Deze|"
+                                     r"Dergelijke)\b", u.text):
+        prev = same[u.position - 1]
+        if not prev.unit.heading and not prev.unit.bullet:
+            chosen.append(prev)  # "Hiermee geven we invulling aan …" needs what it points back to
+    return Block(best.passage, tuple(sorted(chosen, key=lambda x: x.unit.position)))
+
+
+def _values(query: Query, text: str) -> set[str]:
+    """The asked-for values a text states: its figures, dates or names."""
+    if query.form == FIGURE:
+        return figures(text) - query.numbers
+    if query.form == DATE:
+        return dates(text) - query.numbers
+    return set()
+
+
+def _year(passage: Passage) -> str:
+    return passage.date or ""
+
+
+def compose(query: Query, passages: list[Passage], candidates: list[Candidate], second_pick: float,
+            max_words: int = MAX_WORDS, whole_passage: int = 0) -> Draft:
+    """``whole_passage``: a best unit in a passage of at most this many words (heading
+    aside) brings the whole passage: a short section about what is asked is the answer."""
+    ranked = sorted((c for c in candidates if not c.unit.heading), key=lambda c: -c.score)
+    if not ranked:
+        return Draft.refusal(passages)
+    best = ranked[0]
+    blocks = [block_for(best, candidates, query, whole_passage)]
+    used = {(c.passage, c.unit.position) for c in blocks[0].units}
+    said = {c.unit.text for c in blocks[0].units}
+
+    def covered() -> set[str]:
+        return {t for b in blocks for c in b.units for t in query.terms if match(t, c.terms)}
+
+    conflict = _conflict(query, passages, ranked, blocks[0], second_pick)
+    if conflict is not None:
+        blocks = conflict
+        used |= {(c.passage, c.unit.position) for b in blocks for c in b.units}
+    words = sum(b.words for b in blocks)
+    for c in ranked[1:]:
+        if len(blocks) >= 3 or c.score < second_pick * best.score or (c.passage, c.unit.position) in used:
+            continue
+        block = block_for(c, candidates, query)
+        if any((x.passage, x.unit.position) in used or x.unit.text in said for x in block.units):
+            continue  # overlaps what is quoted, or repeats it word for word from another passage
+        adds_terms = {t for t in query.terms if any(match(t, x.terms) for x in block.units)} - covered()
+        if query.form in (LIST, PROCEDURE):
+            # a real list (the items, the steps) where the answer has none yet
+            adds_form = block.is_list and not any(b.is_list for b in blocks)
+        else:
+            adds_form = bool(fits_form(query, " ".join(x.unit.text for x in block.units), 0)) and \
+                not any(fits_form(query, x.unit.text, 0) for b in blocks for x in b.units)
+        if not adds_terms and not adds_form:
+            continue
+        if words + block.words > max_words and not (adds_form and block.is_list):
+            continue
+        blocks.append(block)
+        used |= {(x.passage, x.unit.position) for x in block.units}
+        said |= {x.unit.text for x in block.units}
+        words += block.words
+    return render(blocks, passages, best.score)
+
+
+def _conflict(query: Query, passages: list[Passage], ranked: list[Candidate], first: Block,
+              second_pick: float) -> list[Block] | None:
+    """Blocks from other documents that state another value of what is asked: figures
+    and dates, whose difference is unambiguous (two names in two documents are far more
+    often two different things than one thing that changed)."""
+    if query.form not in (FIGURE, DATE) or query.parts:
+        return None
+    mine = _values(query, " ".join(c.unit.text for c in first.units))
+    if not mine:
+        return None
+    best = ranked[0].score
+    sides = [first]
+    seen_docs = set(passages[first.passage].sources)
+    for c in ranked[1:]:
+        if c.score < second_pick * best:
+            break
+        p = passages[c.passage]
+        other = _values(query, c.unit.text)
+        if seen_docs & set(p.sources) or not other or other & mine:
+            continue
+        sides.append(Block(c.passage, (c,)))
+        seen_docs |= set(p.sources)
+        if len(sides) == 3:
+            break
+    if len(sides) == 1:
+        return None
+    # newest first; a document without a date last
+    sides.sort(key=lambda b: _year(passages[b.passage]) or "0000", reverse=True)
+    return [Block(b.passage, b.units, note=_note(passages[b.passage])) for b in sides]
+
+
+def _note(p: Passage) -> str:
+    return f"Volgens «{p.title}»" + (f" ({p.date})" if p.date else "")
+
+
+def render(blocks: list[Block], passages: list[Passage], strength: float) -> Draft:
+    """Answer text with [n] per passage in order of first use, and the citations (each
+    naming the page of its first quoted unit)."""
+    numbers: dict[int, int] = {}
+    quotes: dict[int, list[str]] = {}
+    first_unit: dict[int, Candidate] = {}
+    lines: list[str] = []
+    for block in blocks:
+        n = numbers.setdefault(block.passage, len(numbers) + 1)
+        first_unit.setdefault(block.passage, block.units[0])
+        quotes.setdefault(block.passage, [])
+        prefix = f"{block.note}: " if block.note else ""
+        for i, c in enumerate(block.units):
+            quotes[block.passage].append(c.unit.text)
+            text = _with_marker(c.unit.text, f"[{n}]")
+            if c.unit.bullet:
+                lines.append(f"- {text}")
+            elif i == 0 and prefix:
+                lines.append(prefix + text)
+            elif lines and not lines[-1].startswith("- ") and not block.is_list and i > 0:
+                lines[-1] = f"{lines[-1]} {text}"
+            else:
+                lines.append(text)
+    citations = []
+    for p_index, n in numbers.items():
+        passage = passages[p_index]
+        page, label = passage.page_at(first_unit[p_index].unit.start)
+        c = citation(n, passage, " … ".join(quotes[p_index]))
+        c.page, c.page_label = page, label
+        citations.append(c)
+    return Draft(text="\n".join(lines), refused=False, citations=citations, strength=strength)
+
+
+def _with_marker(sentence: str, marker: str) -> str:
+    """The citation before the sentence's closing punctuation: "… 25 mln [1]."."""
+    m = re.search(r"([.!?:;…]+[\"'”’)]*)$", sentence)
+    if m:
+        return f"{sentence[: m.start()].rstrip()} {marker}{sentence[m.start():]}"
+    return f"{sentence} {marker}"
+

@@ -1,0 +1,193 @@
+"""The fitted scorer: which units answer a question, and whether any does.
+
+Two logistic regressions, shaped like scikit-learn estimators (parameters in the
+constructor, ``fit`` on training data, learned state with a trailing underscore):
+- ``units``: over ``assistant.features.FEATURES``, the probability that a unit (with
+  its list, antecedent or paired line) holds the answer;
+- ``answerable``: over ``QUESTION_FEATURES`` — aggregates of the same unit scores and
+  features (the best probability, the best passage's cosine, the share of unknown
+  words, whether the asked-for kind of thing is anywhere) — the probability that the
+  passages answer the question at all. Refusal is this probability under a threshold
+  chosen on the dev split.
+
+Fitting uses scikit-learn (``python -m eval.train``); predicting is a dot product in
+numpy, so answering never imports scikit-learn. The model — weights, the threshold and
+the composition ratio chosen on dev, and what it was trained on — is one small
+versioned JSON file.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.features import FEATURES, INDEX
+
+MODEL_FILE = Path(__file__).resolve().parent / "models" / "scorer.json"
+FORMAT = 2
+QUESTION_FEATURES = ("best", "top3", "lex_passage", "unknown", "dense_passage", "dense", "form_missing",
+                     "names_missing", "focus_missing", "focus_missing_passage")
+
+
+class ModelError(RuntimeError):
+    pass
+
+
+def question_features(X: np.ndarray, probabilities: np.ndarray, heading: np.ndarray | None = None) -> np.ndarray:
+    """One row of QUESTION_FEATURES from a question's unit features and probabilities."""
+    out = np.zeros(len(QUESTION_FEATURES))
+    if len(X) == 0:
+        out[QUESTION_FEATURES.index("names_missing")] = out[QUESTION_FEATURES.index("focus_missing")] = 1.0
+        out[QUESTION_FEATURES.index("focus_missing_passage")] = out[QUESTION_FEATURES.index("form_missing")] = 1.0
+        return out
+    p = np.where(heading, -1.0, probabilities) if heading is not None else probabilities
+    b = int(np.argmax(p))
+    top = np.sort(p)[::-1]
+    values = {"best": top[0], "top3": float(np.mean(top[:3])), "lex_passage": X[:, INDEX["lex_passage"]].max(),
+              "unknown": X[0, INDEX["unknown"]], "dense_passage": X[:, INDEX["dense_passage"]].max(),
+              "dense": X[:, INDEX["dense"]].max(), "form_missing": X[b, INDEX["form_missing"]],
+              "names_missing": X[:, INDEX["names_missing"]].min(), "focus_missing": X[b, INDEX["focus_missing"]],
+              "focus_missing_passage": X[:, INDEX["focus_missing_passage"]].min()}
+    for i, name in enumerate(QUESTION_FEATURES):
+        out[i] = values[name]
+    return out
+
+
+@dataclass
+class Logistic:
+    """Standardised logistic regression; ``fit`` with scikit-learn, predict with numpy."""
+
+    C: float = 1.0
+    class_weight: str | None = "balanced"  # few units answer a question, few questions are unanswerable
+    coef_: np.ndarray | None = None
+    intercept_: float = 0.0
+    mean_: np.ndarray | None = None
+    scale_: np.ndarray | None = None
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> "Logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        X = np.asarray(X, dtype=np.float64)
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.scale_ = np.where(std > 1e-9, std, 1.0)
+        model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000)
+        model.fit((X - self.mean_) / self.scale_, np.asarray(y, dtype=int))
+        self.coef_ = model.coef_[0].astype(np.float64)
+        self.intercept_ = float(model.intercept_[0])
+        return self
+
+    def fit_pairwise(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray, pairs: int = 30,
+                     seed: int = 0) -> "Logistic":
+        """Learn to rank within a group (a question): logistic regression on the feature
+        differences of (answering, not answering) unit pairs of the same question, then
+        Platt-scaled on all units so the score reads as a probability again. Ranking is
+        what selection needs; a pointwise fit also learns which questions are easy."""
+        from sklearn.linear_model import LogisticRegression
+
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=bool)
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.scale_ = np.where(std > 1e-9, std, 1.0)
+        Z = (X - self.mean_) / self.scale_
+        rng = np.random.default_rng(seed)
+        diffs = []
+        for g in np.unique(groups):
+            rows = np.where(groups == g)[0]
+            pos, neg = rows[y[rows]], rows[~y[rows]]
+            for i in pos:
+                for j in rng.choice(neg, size=min(pairs, len(neg)), replace=False) if len(neg) else []:
+                    diffs.append(Z[i] - Z[j])
+        D = np.array(diffs)
+        ranker = LogisticRegression(C=self.C, fit_intercept=False, max_iter=3000)
+        ranker.fit(np.vstack([D, -D]), np.r_[np.ones(len(D)), np.zeros(len(D))])
+        w = ranker.coef_[0]
+        platt = LogisticRegression(C=1e6, class_weight=self.class_weight, max_iter=3000).fit((Z @ w)[:, None], y)
+        self.coef_ = w * float(platt.coef_[0][0])
+        self.intercept_ = float(platt.intercept_[0])
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        if self.coef_ is None:
+            raise ModelError("het model is niet getraind (the model is not fitted)")
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if X.shape[0] == 0:
+            return np.zeros(0)
+        z = ((X - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_dict(self) -> dict:
+        return {"C": self.C, "class_weight": self.class_weight, "coef": self.coef_.tolist(),
+                "intercept": self.intercept_, "mean": self.mean_.tolist(), "scale": self.scale_.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Logistic":
+        return cls(C=d["C"], class_weight=d["class_weight"], coef_=np.array(d["coef"]), intercept_=d["intercept"],
+                   mean_=np.array(d["mean"]), scale_=np.array(d["scale"]))
+
+    @classmethod
+    def zero(cls, n: int) -> "Logistic":
+        return cls(coef_=np.zeros(n), mean_=np.zeros(n), scale_=np.ones(n))
+
+
+@dataclass
+class SentenceScorer:
+    units: Logistic = field(default_factory=Logistic)
+    answerable: Logistic = field(default_factory=Logistic)
+    # chosen on the dev split, not fitted
+    threshold_: float = 0.5  # below this answerability the answer is a refusal
+    second_pick_: float = 0.8  # a further unit must reach this share of the best one's probability
+    whole_passage_: int = 0  # a best unit in a passage this short (words) quotes the whole passage
+    meta: dict = field(default_factory=dict)  # what it was trained on, with which figures
+
+    @classmethod
+    def untrained(cls) -> "SentenceScorer":
+        """All weights zero (every probability 0.5): for computing features before a fit."""
+        return cls(Logistic.zero(len(FEATURES)), Logistic.zero(len(QUESTION_FEATURES)))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probability that each unit answers the question."""
+        return self.units.predict_proba(X)
+
+    def answerability(self, X: np.ndarray, probabilities: np.ndarray, heading: np.ndarray | None = None) -> float:
+        """Probability that the passages answer the question at all."""
+        return float(self.answerable.predict_proba(question_features(X, probabilities, heading))[0])
+
+    def weights(self) -> dict[str, dict[str, float]]:
+        """Each feature's weight on its standardised scale: what the models learned."""
+        return {"units": {n: round(float(w), 4) for n, w in zip(FEATURES, self.units.coef_)},
+                "answerable": {n: round(float(w), 4) for n, w in zip(QUESTION_FEATURES, self.answerable.coef_)}}
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "features": list(FEATURES), "question_features": list(QUESTION_FEATURES),
+                "units": self.units.to_dict(), "answerable": self.answerable.to_dict(),
+                "threshold": self.threshold_, "second_pick": self.second_pick_,
+                "whole_passage": self.whole_passage_, "meta": self.meta}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SentenceScorer":
+        if d.get("format") != FORMAT or d.get("features") != list(FEATURES) \
+                or d.get("question_features") != list(QUESTION_FEATURES):
+            raise ModelError("Het scoringsmodel past niet bij deze versie van de code; train het opnieuw met "
+                             "`python -m eval.train` (the scorer file does not match the code's features)")
+        return cls(Logistic.from_dict(d["units"]), Logistic.from_dict(d["answerable"]), d["threshold"],
+                   d["second_pick"], d["whole_passage"], d.get("meta", {}))
+
+    def save(self, path: Path = MODEL_FILE) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> "SentenceScorer":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ModelError(f"Scoringsmodel ontbreekt: {path}; maak het met `python -m eval.train` "
+                             "(the scorer file is missing)") from None
+        except ValueError as exc:
+            raise ModelError(f"Scoringsmodel {path} is beschadigd ({exc}); maak het opnieuw met "
+                             "`python -m eval.train` (the scorer file is damaged)") from None
+        return cls.from_dict(data)

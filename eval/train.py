@@ -1,0 +1,233 @@
+"""python -m eval.train — fit the sentence scorer; choose its settings on dev.
+
+Fit on the train splits (bundled gold set + the LibreOffice training set), choose the
+regularisation, the refusal threshold and the composition ratio on their dev splits,
+write assistant/models/scorer.json. The bundled test split and the second gold set are
+never read here.
+
+A unit's label is whether it holds one of the question's key facts. The refusal
+threshold is the highest that keeps false refusals on dev at or under ``--max-false-refusals``;
+the ratio for adding further sentences is the one giving the best dev fact recall with
+a median answer within the word budget.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from eval.metrics import contains_fact, fact_recall
+from eval.runner import GoldItem
+from eval.sets import SETS, GoldSet, split_of, load_splits
+
+C_GRID = (0.01, 0.1, 1.0)
+SECOND_PICK_GRID = (0.6, 0.7, 0.8, 0.9, 1.01)
+WHOLE_PASSAGE_GRID = (0, 40, 60)
+
+
+@dataclass
+class Example:
+    set: str
+    split: str
+    item: GoldItem
+    query: object  # assistant.query.Query
+    pool: list
+    candidates: list
+    X: np.ndarray
+    y: np.ndarray
+
+
+def store_settings(settings, gold_set: GoldSet):
+    """Each gold set's corpus has its own store under data/eval/<set>/ (incremental)."""
+    from common.config import DATA_DIR
+
+    return settings.with_overrides(store_dir=DATA_DIR / "eval" / gold_set.name / "store")
+
+
+def assistant_for(settings, gold_set: GoldSet, embedder, scorer=None):
+    """An Assistant over the gold set's corpus, ingested (incrementally) first."""
+    from assistant.core import Assistant
+    from assistant.scorer import SentenceScorer
+    from ingest.pipeline import ingest
+
+    set_settings = store_settings(settings, gold_set)
+    report = ingest([gold_set.corpus], set_settings, embedder)
+    if report.failed:
+        print(f"waarschuwing: {gold_set.name}: niet geïndexeerd: {report.failed}", file=sys.stderr)
+    return Assistant(set_settings, embedder=embedder, scorer=scorer or SentenceScorer.load(settings.scorer_file))
+
+
+def examples(assistant, gold_set: GoldSet, items: list[GoldItem], splits: dict) -> list[Example]:
+    from assistant.features import candidates_of, featurize
+
+    out = []
+    for item in items:
+        snapshot = assistant.store.snapshot()
+        query = assistant.analyse(item.question, item.history, snapshot)
+        pool = assistant.retrieve(query, snapshot=snapshot)
+        candidates = candidates_of(pool)
+        X = featurize(query, pool, candidates)
+        y = np.array([bool(item.facts) and any(contains_fact(block_text(c, candidates, query), v) for v in item.facts)
+                      for c in candidates])
+        out.append(Example(gold_set.name, split_of(gold_set, item, splits), item, query, pool, candidates, X, y))
+    return out
+
+
+def block_text(candidate, candidates, query) -> str:
+    """What an answer built on this unit quotes (the unit with its list, antecedent or
+    paired line): a unit is a good pick when that holds a key fact."""
+    from assistant.compose import block_for
+
+    return " ".join(c.unit.text for c in block_for(candidate, candidates, query).units)
+
+
+def answer(answerer, ex: Example):
+    """The extractive answer for one example with the answerer's current settings."""
+    return answerer.answer(ex.query, ex.pool)
+
+
+def dev_figures(answerer, dev: list[Example]) -> dict:
+    recall, all_facts, words, false_refusals, refused_unanswerable = [], [], [], 0, 0
+    answerable = [e for e in dev if e.item.answerable]
+    for ex in dev:
+        draft = answer(answerer, ex)
+        if not ex.item.answerable:
+            refused_unanswerable += draft.refused
+            continue
+        false_refusals += draft.refused
+        text = "" if draft.refused else draft.text
+        r = fact_recall(text, ex.item.facts) or 0.0
+        recall.append(r)
+        all_facts.append(r == 1.0)
+        if not draft.refused:
+            words.append(len(text.split()))
+    unanswerable = len(dev) - len(answerable)
+    return {"fact_recall": float(np.mean(recall)) if recall else 0.0,
+            "all_facts": float(np.mean(all_facts)) if all_facts else 0.0,
+            "false_refusal_rate": false_refusals / max(len(answerable), 1),
+            "refusal_accuracy": refused_unanswerable / unanswerable if unanswerable else 0.0,
+            "median_words": statistics.median(words) if words else 0, "n": len(dev)}
+
+
+def _question_rows(examples: list[Example], probabilities: list[np.ndarray]) -> np.ndarray:
+    from assistant.scorer import question_features
+
+    return np.vstack([question_features(e.X, p, np.array([c.unit.heading for c in e.candidates]))
+                      for e, p in zip(examples, probabilities)])
+
+
+def _groups(examples: list[Example]) -> np.ndarray:
+    return np.concatenate([np.full(len(e.y), k) for k, e in enumerate(examples)])
+
+
+def out_of_fold(train: list[Example], C: float, folds: int = 5) -> list[np.ndarray]:
+    """Unit probabilities for each training question from a model that did not see it,
+    so the answerability model learns from scores like those it will get."""
+    from assistant.scorer import Logistic
+
+    out: list[np.ndarray | None] = [None] * len(train)
+    for k in range(folds):
+        held = [i for i in range(len(train)) if i % folds == k]
+        rest = [i for i in range(len(train)) if i % folds != k]
+        model = Logistic(C=C).fit_pairwise(np.vstack([train[i].X for i in rest]),
+                                           np.concatenate([train[i].y for i in rest]), _groups([train[i] for i in rest]))
+        for i in held:
+            out[i] = model.predict_proba(train[i].X)
+    return out
+
+
+def choose_threshold(answerer, dev: list[Example], max_false: float) -> float:
+    """The highest threshold refusing at most ``max_false`` of the answerable dev questions."""
+    strengths = sorted(answerer.score(ex.query, ex.pool).evidence for ex in dev if ex.item.answerable)
+    if not strengths:
+        return 0.5
+    allowed = int(np.floor(max_false * len(strengths)))
+    # halfway between the last refused and the first answered answerable question
+    below = strengths[allowed - 1] if allowed > 0 else 0.0
+    return float((below + strengths[allowed]) / 2)
+
+
+def fit(train: list[Example], dev: list[Example], max_false: float, log=print, off_topic: list[Example] = ()):
+    """Fit both models on train; choose C, the threshold and the second-pick ratio on dev
+    by fact recall plus half the refusal accuracy, with the median answer in budget.
+    ``off_topic``: training questions asked of another corpus, extra negatives for the
+    answerability model only (they teach "about something else", not which unit answers)."""
+    from assistant.answerers.extractive import ExtractiveAnswerer
+    from assistant.scorer import Logistic, SentenceScorer
+
+    train = [e for e in train if len(e.y)]
+    X = np.vstack([e.X for e in train])
+    y = np.concatenate([e.y for e in train])
+    answerable = np.array([e.item.answerable for e in train])
+    best = None
+    for C in C_GRID:
+        units = Logistic(C=C).fit_pairwise(X, y, _groups(train))
+        extra = [e for e in off_topic if len(e.y)]
+        rows = _question_rows(train, out_of_fold(train, C))
+        if extra:
+            rows = np.vstack([rows, _question_rows(extra, [units.predict_proba(e.X) for e in extra])])
+        questions = Logistic(C=C).fit(rows, np.r_[answerable, np.zeros(len(extra), dtype=bool)])
+        scorer = SentenceScorer(units, questions)
+        scorer.threshold_ = choose_threshold(ExtractiveAnswerer(scorer), dev, max_false)
+        for pick in SECOND_PICK_GRID:
+            for whole in WHOLE_PASSAGE_GRID:
+                scorer.second_pick_, scorer.whole_passage_ = pick, whole
+                figures = dev_figures(ExtractiveAnswerer(scorer), dev)
+                key = (figures["median_words"] <= 60, figures["fact_recall"] + 0.5 * figures["refusal_accuracy"],
+                       figures["all_facts"])
+                log(f"C={C:<5} second_pick={pick:<4} whole_passage={whole:<3} threshold={scorer.threshold_:.3f} " +
+                    " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
+                if best is None or key > best[0]:
+                    best = (key, SentenceScorer(units, questions, scorer.threshold_, pick, whole), figures)
+    return best[1], best[2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.train", description="Train het scoringsmodel voor zinnen.")
+    parser.add_argument("--out", type=Path, default=None, help="modelbestand (standaard: assistant/models/scorer.json)")
+    parser.add_argument("--max-false-refusals", type=float, default=0.02,
+                        help="aandeel beantwoordbare dev-vragen dat geweigerd mag worden (standaard 0.02)")
+    args = parser.parse_args(argv)
+
+    from assistant.scorer import MODEL_FILE, SentenceScorer
+    from common.config import settings_or_exit
+    from vectorstore.embedders import make_embedder
+
+    settings = settings_or_exit()
+    embedder = make_embedder(settings)
+    splits = load_splits()
+    train, dev, off_topic = [], [], []
+    assistants = {name: assistant_for(settings, SETS[name], embedder, SentenceScorer.untrained())
+                  for name in ("bundled", "train")}
+    for name, other in (("bundled", "train"), ("train", "bundled")):
+        gold_set = SETS[name]
+        items = [i for i in gold_set.items() if split_of(gold_set, i, splits) in ("train", "dev")]
+        for ex in examples(assistants[name], gold_set, items, splits):
+            (train if ex.split == "train" else dev).append(ex)
+        # the same training questions asked of the other corpus: unanswerable by construction
+        asked_elsewhere = [replace(i, answerable=False, facts=[], sources=[]) for i in items
+                           if i.answerable and split_of(gold_set, i, splits) == "train"]
+        off_topic += examples(assistants[other], gold_set, asked_elsewhere, splits)
+    print(f"elders gesteld / asked of the other corpus: {len(off_topic)}")
+    print(f"train: {len(train)} vragen, {sum(len(e.y) for e in train)} zinnen ({int(sum(e.y.sum() for e in train))} "
+          f"met een kernfeit); dev: {len(dev)} vragen")
+    scorer, figures = fit(train, dev, args.max_false_refusals, off_topic=off_topic)
+    scorer.meta["C"] = scorer.units.C
+    scorer.meta = {**scorer.meta, "trained": date.today().isoformat(), "embedder": embedder.name,
+                   "train": {s: sum(e.set == s for e in train) for s in ("bundled", "train")},
+                   "dev": {s: sum(e.set == s for e in dev) for s in ("bundled", "train")},
+                   "dev_figures": figures, "max_false_refusals": args.max_false_refusals}
+    scorer.save(args.out or MODEL_FILE)
+    print("gekozen / chosen:", {"C": scorer.units.C, "threshold": round(scorer.threshold_, 4),
+                                "second_pick": scorer.second_pick_, "whole_passage": scorer.whole_passage_}, figures)
+    print("gewichten / weights:", scorer.weights())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
