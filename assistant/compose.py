@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from assistant.answerers.base import Draft, citation
 from assistant.features import Candidate, fits_form, list_items
-from assistant.lexicon import dates, figures, match
+from assistant.lexicon import dates, figures, match, term_set
 from assistant.query import DATE, FIGURE, LIST, PERSON, PLACE, PROCEDURE, Query
 from assistant.types import Passage
 
@@ -61,12 +61,14 @@ def block_for(best: Candidate, candidates: list[Candidate], query: Query, whole_
     if heading is not None and query.form in (PERSON, PLACE) and not fits_form(query, u.text, 0) \
             and fits_form(query, heading.unit.text, 0):
         chosen.append(heading)  # a name over a title or a text: "Wim Boomkamp" / "Voorzitter …"
-    if _KEY_VALUE.match(u.text) and len(u.text.split()) <= 12:
-        # neighbouring "Key: value" lines of the same block read together
+    if _is_key_value(u.text):
+        # neighbouring "Key: value" lines with values of the same shape read together
+        # ("Regio: 25 mln" / "Rijk: 25 mln"), not a "Rijk: het ministerie van …" beside them
+        shape = _value_shape(u.text)
         for step in (-1, 1):
             pos = u.position + step
-            while 0 <= pos < len(same) and _KEY_VALUE.match(same[pos].unit.text) and \
-                    len(same[pos].unit.text.split()) <= 12 and abs(pos - u.position) <= 2 and not same[pos].unit.heading:
+            while 0 <= pos < len(same) and abs(pos - u.position) <= 2 and not same[pos].unit.heading \
+                    and _is_key_value(same[pos].unit.text) and _value_shape(same[pos].unit.text) == shape:
                 chosen.append(same[pos])
                 pos += step
     elif u.position > 0 and re.match(r"(Hiermee|Hierdoor|Hiervoor|Hierbij|Daarmee|Daardoor|Daarbij|Daarvoor|Dit|Deze|"
@@ -77,13 +79,42 @@ def block_for(best: Candidate, candidates: list[Candidate], query: Query, whole_
     return Block(best.passage, tuple(sorted(chosen, key=lambda x: x.unit.position)))
 
 
-def _values(query: Query, text: str) -> set[str]:
-    """The asked-for values a text states: its figures, dates or names."""
+def _is_key_value(text: str) -> bool:
+    return bool(_KEY_VALUE.match(text)) and len(text.split()) <= 12
+
+
+def _value_shape(text: str) -> bool:
+    """Whether a key–value line's value is a figure."""
+    return bool(re.search(r"\d", text.split(":", 1)[1]))
+
+
+_UNIT_WORDS = {"miljoen": "mln", "mln": "mln", "mio": "mln", "miljard": "mld", "mld": "mld", "mrd": "mld",
+               "procent": "%", "%": "%", "euro": "euro", "€": "euro", "meur": "mln", "meuro": "mln"}
+
+
+def _values(query: Query, text: str) -> dict[str, set[str]]:
+    """The asked-for values a text states, by kind: figures by the word after them
+    ("25 mln" is a "mln", "4 actielijnen" an "actielijn"), dates by their form."""
+    out: dict[str, set[str]] = {}
     if query.form == FIGURE:
-        return figures(text) - query.numbers
-    if query.form == DATE:
-        return dates(text) - query.numbers
-    return set()
+        for m in re.finditer(r"(€\s*)?(?<![\w.,])(\d+(?:[.,]\d+)*)\s*(%|[^\W\d]+)?", text):
+            number = m.group(2)
+            if number in query.numbers or number not in figures(text):
+                continue
+            word = (m.group(3) or "").lower()
+            kind = "euro" if m.group(1) else _UNIT_WORDS.get(word) or (term_set(word) and min(term_set(word))) or "?"
+            out.setdefault(kind, set()).add(number)
+    elif query.form == DATE:
+        for value in dates(text) - query.numbers:
+            kind = "year" if value.isdigit() else "time" if re.search(r"\d[.:]\d", value) else "day"
+            out.setdefault(kind, set()).add(value)
+    return out
+
+
+def _differ(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
+    """Another value of the same kind, and not the same value again."""
+    shared = set(a) & set(b)
+    return bool(shared) and all(not (a[k] & b[k]) for k in shared)
 
 
 def _year(passage: Passage) -> str:
@@ -117,13 +148,17 @@ def compose(query: Query, passages: list[Passage], candidates: list[Candidate], 
         if any((x.passage, x.unit.position) in used or x.unit.text in said for x in block.units):
             continue  # overlaps what is quoted, or repeats it word for word from another passage
         adds_terms = {t for t in query.terms if any(match(t, x.terms) for x in block.units)} - covered()
+        # the sentence right after one already quoted goes on with it ("In Twente hebben we
+        # noaberschap. Een authentiek Twents begrip; …")
+        continues = any(x.passage == c.passage and x.unit.position == c.unit.position - 1 and not x.unit.bullet
+                        for b in blocks for x in b.units) and not c.unit.bullet
         if query.form in (LIST, PROCEDURE):
             # a real list (the items, the steps) where the answer has none yet
             adds_form = block.is_list and not any(b.is_list for b in blocks)
         else:
             adds_form = bool(fits_form(query, " ".join(x.unit.text for x in block.units), 0)) and \
                 not any(fits_form(query, x.unit.text, 0) for b in blocks for x in b.units)
-        if not adds_terms and not adds_form:
+        if not adds_terms and not adds_form and not continues:
             continue
         if words + block.words > max_words and not (adds_form and block.is_list):
             continue
@@ -145,6 +180,9 @@ def _conflict(query: Query, passages: list[Passage], ranked: list[Candidate], fi
     if not mine:
         return None
     best = ranked[0].score
+    # the other side must be about the same thing: cover the question (with its heading)
+    # as well as the first side does, not merely hold some other figure
+    about = max(_about(query, passages, c) for c in first.units)
     sides = [first]
     seen_docs = set(passages[first.passage].sources)
     for c in ranked[1:]:
@@ -152,7 +190,7 @@ def _conflict(query: Query, passages: list[Passage], ranked: list[Candidate], fi
             break
         p = passages[c.passage]
         other = _values(query, c.unit.text)
-        if seen_docs & set(p.sources) or not other or other & mine:
+        if seen_docs & set(p.sources) or not _differ(mine, other) or _about(query, passages, c) < 0.9 * about:
             continue
         sides.append(Block(c.passage, (c,)))
         seen_docs |= set(p.sources)
@@ -163,6 +201,13 @@ def _conflict(query: Query, passages: list[Passage], ranked: list[Candidate], fi
     # newest first; a document without a date last
     sides.sort(key=lambda b: _year(passages[b.passage]) or "0000", reverse=True)
     return [Block(b.passage, b.units, note=_note(passages[b.passage])) for b in sides]
+
+
+def _about(query: Query, passages: list[Passage], c: Candidate) -> float:
+    """Share of the question's weight in a unit, its section heading and document title."""
+    p = passages[c.passage]
+    context = c.terms | term_set(p.section or "") | term_set(p.title or "")
+    return sum(w * match(t, context) for t, w in query.terms.items()) / query.total
 
 
 def _note(p: Passage) -> str:
@@ -176,6 +221,10 @@ def render(blocks: list[Block], passages: list[Passage], strength: float) -> Dra
     quotes: dict[int, list[str]] = {}
     first_unit: dict[int, Candidate] = {}
     lines: list[str] = []
+    # blocks of one passage read in the passage's order, where the first of them stands
+    first_seen = {b.passage: i for i, b in reversed(list(enumerate(blocks)))}
+    blocks = sorted(blocks, key=lambda b: (first_seen[b.passage], b.units[0].unit.position))
+    previous: Candidate | None = None
     for block in blocks:
         n = numbers.setdefault(block.passage, len(numbers) + 1)
         first_unit.setdefault(block.passage, block.units[0])
@@ -188,10 +237,12 @@ def render(blocks: list[Block], passages: list[Passage], strength: float) -> Dra
                 lines.append(f"- {text}")
             elif i == 0 and prefix:
                 lines.append(prefix + text)
-            elif lines and not lines[-1].startswith("- ") and not block.is_list and i > 0:
-                lines[-1] = f"{lines[-1]} {text}"
+            elif previous is not None and previous.passage == c.passage and previous.unit.line == c.unit.line \
+                    and not previous.unit.bullet:
+                lines[-1] = f"{lines[-1]} {text}"  # sentences of one paragraph stay one paragraph
             else:
                 lines.append(text)
+            previous = c
     citations = []
     for p_index, n in numbers.items():
         passage = passages[p_index]

@@ -35,7 +35,8 @@ FEATURES = (
     "rank",  # 1 / (1 + the passage's rank after retrieval)
     "form_fit",  # the unit holds the kind of answer asked for (figure, date, name, list, contact, …)
     "form_missing",  # a specific kind is asked for and the unit does not hold it
-    "count_fit",  # as many items as asked ("welke vier …"), when a count is asked
+    "count_asked",  # the question asks for a number of items ("welke vier …")
+    "count_fit",  # as many items as asked, when a count is asked
     "names_missing",  # share of the question's names (by weight) absent from the passage, heading and title
     "focus_missing",  # share of the wh-phrase's head ("welke sneltoets") absent from the unit, heading and lead-in
     "focus_missing_passage",  # … absent from the whole passage
@@ -175,6 +176,7 @@ def featurize(query: Query, passages: list[Passage], candidates: list[Candidate]
         x[INDEX["form_fit"]] = 1.0 if fit else 0.0
         x[INDEX["form_missing"]] = 1.0 if fit is False else 0.0
         if query.count:
+            x[INDEX["count_asked"]] = 1.0
             x[INDEX["count_fit"]] = 1.0 if items >= query.count - 1 else 0.0
         if name_total:
             x[INDEX["names_missing"]] = sum(w for t, w in query.names.items()

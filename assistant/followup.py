@@ -161,11 +161,11 @@ def resolve(question: str, history: list[dict] | None) -> Resolution:
             text = text[:1].upper() + text[1:]
             return Resolution(text, f"{item} {previous}", "ordinal", previous, **before)
 
-    fragment = _fragment(question)
+    fragment = _fragment(question) if not ordinal else None  # an unresolved ordinal still points back
     if fragment is not None:
         text = substitute(previous, fragment)
         return Resolution(text, text, "ellipsis", "", **before)
 
-    if _ANAPHOR.search(question) or _CONJUNCTION.match(question) or not content_terms(question):
+    if ordinal or _ANAPHOR.search(question) or _CONJUNCTION.match(question) or not content_terms(question):
         return Resolution(question, f"{previous} {question}", "pronoun", previous, **before)
     return Resolution(question, question)

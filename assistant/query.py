@@ -32,7 +32,7 @@ _FORM_RULES = [  # first match wins; Dutch question grammar, not topics
     # "Waar … voor?" is a split "waarvoor", not a place
     (PLACE, r"^waar\b(?!om|voor|mee|door|aan|in|op|over|uit|van|bij|na)(?!.*\b(voor|mee|door|aan|in|op|over|uit|van|"
             r"bij|naar|toe)\s*\?$)|\bin welke (plaats|stad|gemeente|regio)\b"),
-    (LIST, r"\bwelke \w+(s|en|['’]s)\b(?! (is|was)\b)|\bwelke\b.*\b(zijn|vormen|hebben|kent|bestaan)\b|"
+    (LIST, r"\bwelke (?:\w+ )?\w+(s|en|['’]s)\b(?! (is|was)\b)|\bwelke\b.*\b(zijn|vormen|hebben|kent|bestaan)\b|"
            r"\bwat zijn (de|alle)\b|\bnoem\b|\bopsomming\b|\blijst\b"),
     (DEFINITION, r"^wat (is|zijn|betekent|houdt|wordt bedoeld)\b|\bwat (betekent|houdt .* in)\b|\bwat verstaat\b"),
     (YESNO, r"^(is|zijn|kan|kun|kunt|moet|mag|heeft|hebben|wordt|worden|bestaat|gaat|doet|ondersteunt)\b"),

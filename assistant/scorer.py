@@ -28,7 +28,7 @@ from assistant.features import FEATURES, INDEX
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "scorer.json"
 FORMAT = 2
 QUESTION_FEATURES = ("best", "top3", "lex_passage", "unknown", "dense_passage", "dense", "form_missing",
-                     "names_missing", "focus_missing", "focus_missing_passage")
+                     "names_missing", "focus_missing", "focus_missing_passage", "count_missing")
 
 
 class ModelError(RuntimeError):
@@ -41,6 +41,7 @@ def question_features(X: np.ndarray, probabilities: np.ndarray, heading: np.ndar
     if len(X) == 0:
         out[QUESTION_FEATURES.index("names_missing")] = out[QUESTION_FEATURES.index("focus_missing")] = 1.0
         out[QUESTION_FEATURES.index("focus_missing_passage")] = out[QUESTION_FEATURES.index("form_missing")] = 1.0
+        out[QUESTION_FEATURES.index("count_missing")] = 1.0
         return out
     p = np.where(heading, -1.0, probabilities) if heading is not None else probabilities
     b = int(np.argmax(p))
@@ -48,8 +49,10 @@ def question_features(X: np.ndarray, probabilities: np.ndarray, heading: np.ndar
     values = {"best": top[0], "top3": float(np.mean(top[:3])), "lex_passage": X[:, INDEX["lex_passage"]].max(),
               "unknown": X[0, INDEX["unknown"]], "dense_passage": X[:, INDEX["dense_passage"]].max(),
               "dense": X[:, INDEX["dense"]].max(), "form_missing": X[b, INDEX["form_missing"]],
-              "names_missing": X[:, INDEX["names_missing"]].min(), "focus_missing": X[b, INDEX["focus_missing"]],
-              "focus_missing_passage": X[:, INDEX["focus_missing_passage"]].min()}
+              # what the best unit's passage lacks: a name mentioned in passing elsewhere does not answer
+              "names_missing": X[b, INDEX["names_missing"]], "focus_missing": X[b, INDEX["focus_missing"]],
+              "focus_missing_passage": X[b, INDEX["focus_missing_passage"]],
+              "count_missing": float(X[:, INDEX["count_fit"]].max() == 0 and X[0, INDEX["count_asked"]] > 0)}
     for i, name in enumerate(QUESTION_FEATURES):
         out[i] = values[name]
     return out
@@ -82,13 +85,14 @@ class Logistic:
     def fit_pairwise(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray, pairs: int = 30,
                      seed: int = 0) -> "Logistic":
         """Learn to rank within a group (a question): logistic regression on the feature
-        differences of (answering, not answering) unit pairs of the same question, then
+        differences of unit pairs of the same question where one holds more of the answer
+        (``y``: a grade, e.g. how many key facts; 0 for none), then
         Platt-scaled on all units so the score reads as a probability again. Ranking is
         what selection needs; a pointwise fit also learns which questions are easy."""
         from sklearn.linear_model import LogisticRegression
 
         X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y, dtype=bool)
+        grade = np.asarray(y, dtype=np.float64)  # graded relevance: how many key facts a unit's block holds
         self.mean_ = X.mean(axis=0)
         std = X.std(axis=0)
         self.scale_ = np.where(std > 1e-9, std, 1.0)
@@ -97,10 +101,11 @@ class Logistic:
         diffs = []
         for g in np.unique(groups):
             rows = np.where(groups == g)[0]
-            pos, neg = rows[y[rows]], rows[~y[rows]]
-            for i in pos:
-                for j in rng.choice(neg, size=min(pairs, len(neg)), replace=False) if len(neg) else []:
+            for i in rows[grade[rows] > 0]:
+                lower = rows[grade[rows] < grade[i]]  # a unit with more of the answer beats one with less
+                for j in rng.choice(lower, size=min(pairs, len(lower)), replace=False) if len(lower) else []:
                     diffs.append(Z[i] - Z[j])
+        y = grade > 0
         D = np.array(diffs)
         ranker = LogisticRegression(C=self.C, fit_intercept=False, max_iter=3000)
         ranker.fit(np.vstack([D, -D]), np.r_[np.ones(len(D)), np.zeros(len(D))])

@@ -19,7 +19,7 @@ class Unit:
     position: int  # index within the chunk
     kind: str  # HEADING | SENTENCE | BULLET
     line: int  # the chunk line it stands on: sentences of one paragraph share it
-    start: int  # character offset of the unit's line in the chunk text
+    start: int  # character offset of the unit in the chunk text
     lead_in: int | None = None  # for a list item: position of the sentence introducing its list
 
     @property
@@ -43,10 +43,14 @@ def split_units(text: str, section: str | None = None) -> list[Unit]:
         if not line:
             continue
         if line.startswith(BULLET_MARK):
-            units.append(Unit(line[len(BULLET_MARK):].strip(), len(units), BULLET, line_no, start, lead_in))
+            text = line[len(BULLET_MARK):].strip()
+            units.append(Unit(text, len(units), BULLET, line_no, start + max(raw.find(text), 0), lead_in))
             continue
         kind = HEADING if line_no == 0 and section is not None and line == section else SENTENCE
+        cursor = 0
         for sentence in split_sentences(line):
-            units.append(Unit(sentence, len(units), kind, line_no, start))
+            found = raw.find(sentence, cursor)
+            cursor = found + len(sentence) if found >= 0 else cursor
+            units.append(Unit(sentence, len(units), kind, line_no, start + max(found, 0)))
         lead_in = len(units) - 1 if units and units[-1].text.rstrip().endswith(":") else None
     return units

@@ -1,0 +1,127 @@
+"""Composition by structure, with hand-set unit scores (no fitted model involved)."""
+from assistant.answerers.base import cited_numbers
+from assistant.compose import compose
+from assistant.features import candidates_of
+from assistant.query import TermStats, analyse
+from assistant.types import Passage
+
+DEAL = Passage("deal", "Partners en investering\nRijk: het ministerie van OCW, EZK, VWS, SZW en BZK\nRegio: 25 mln\n"
+               "Rijk: 25 mln\nDe deal wordt gesloten op 50 miljoen Euro.", "004.txt", "Regio Deal",
+               section="Partners en investering", date="2023")
+PORTFOLIO = Passage("port", "5.2 Impactportfolio's\nDe regio kiest vier impactportfolio's. Deze impactportfolio's zijn:\n"
+                    "• Digitalisering\n• Innovatie in de zorg\n• Circulaire economie\n• Sleuteltechnologieën\n"
+                    "Dit is de basis voor onze investeringen.", "002.txt", "Plan", section="5.2 Impactportfolio's")
+PLAN = Passage("plan", "Voorwoord\nDe Twente Board werkt aan brede welvaart. Hiermee geven we invulling aan de "
+               "agenda van de regio. Het plan loopt tot 2025.", "002.txt", "Plan", section="Voorwoord",
+               page=3, page_label="iii", page_breaks=[[60, 4, "iv"]])
+OLD_DEAL = Passage("old", "Investering\nHet Rijk investeert 30 mln in de Regio Deal.", "2019.txt", "Regio Deal 2019",
+                   section="Investering", date="2019")
+SIGNED = Passage("sign", "Wim Boomkamp\nVoorzitter Twente Board en samen bouwen we aan Twente.", "002.txt", "Plan",
+                 section="Wim Boomkamp")
+STATS = TermStats([p.text for p in (DEAL, PORTFOLIO, PLAN, OLD_DEAL, SIGNED)] + ["Twente regio economie"] * 5)
+
+
+def answer(question, passages, scores: dict[str, float], second_pick=0.8, max_words=60, history=None):
+    """Compose with the given scores per unit text prefix; other units score 0.05."""
+    query = analyse(question, history, STATS)
+    candidates = candidates_of(passages)
+    for c in candidates:
+        c.score = next((s for prefix, s in scores.items() if c.unit.text.startswith(prefix)), 0.05)
+    return compose(query, passages, candidates, second_pick, max_words)
+
+
+def test_a_list_lead_in_brings_its_items():
+    draft = answer("Op welke vier gebieden richt de regio zich met haar impactportfolio's?", [PORTFOLIO],
+                   {"Deze impactportfolio's zijn:": 0.9, "De regio kiest": 0.5})
+    lines = draft.text.split("\n")
+    assert lines[0] == "Deze impactportfolio's zijn [1]:"
+    assert lines[1:] == ["- Digitalisering [1]", "- Innovatie in de zorg [1]", "- Circulaire economie [1]",
+                         "- Sleuteltechnologieën [1]"]
+
+
+def test_blocks_of_one_passage_read_in_document_order():
+    draft = answer("Op welke vier gebieden richt de regio zich met haar impactportfolio's?", [PORTFOLIO],
+                   {"Deze impactportfolio's zijn:": 0.9, "De regio kiest": 0.8})
+    assert draft.text.startswith("De regio kiest vier impactportfolio's [1]. Deze impactportfolio's zijn [1]:\n"
+                                 "- Digitalisering [1]")
+
+
+def test_a_list_item_of_a_list_question_brings_the_whole_list():
+    draft = answer("Welke impactportfolio's zijn er?", [PORTFOLIO], {"Circulaire economie": 0.9})
+    assert draft.text.count("\n- ") == 4 and "Deze impactportfolio's zijn" in draft.text
+
+
+def test_a_key_value_line_brings_its_pair():
+    draft = answer("Hoeveel draagt het Rijk bij?", [DEAL], {"Rijk: 25 mln": 0.9})
+    assert draft.text.split("\n")[:2] == ["Regio: 25 mln [1]", "Rijk: 25 mln [1]"]
+
+
+def test_a_sentence_pointing_back_brings_its_antecedent():
+    draft = answer("Waaraan geven we invulling?", [PLAN], {"Hiermee geven": 0.9})
+    assert draft.text == ("De Twente Board werkt aan brede welvaart [1]. Hiermee geven we invulling aan de agenda "
+                          "van de regio [1].")
+
+
+def test_the_citation_names_the_page_of_its_first_quote():
+    draft = answer("Hoe lang loopt het plan?", [PLAN], {"Het plan loopt": 0.9})
+    c = draft.citations[0]
+    assert (c.page, c.page_label) == (4, "iv")  # the quote stands after the page break
+    draft = answer("Waaraan werkt de Twente Board?", [PLAN], {"De Twente Board werkt": 0.9})
+    assert (draft.citations[0].page, draft.citations[0].page_label) == (3, "iii")
+
+
+def test_a_name_in_the_heading_answers_who():
+    draft = answer("Wie is de voorzitter van de Twente Board?", [SIGNED], {"Voorzitter Twente Board": 0.9})
+    assert draft.text.startswith("Wim Boomkamp [1]") and "Voorzitter Twente Board" in draft.text
+
+
+def test_further_units_must_score_close_and_add_something():
+    draft = answer("Hoeveel investeert het Rijk en wanneer loopt het plan af?", [DEAL, PLAN],
+                   {"Rijk: 25 mln": 0.9, "Het plan loopt": 0.85, "De deal wordt": 0.3})
+    assert "Rijk: 25 mln [1]" in draft.text and "Het plan loopt tot 2025 [2]." in draft.text
+    assert "50 miljoen" not in draft.text  # scored far below the best
+    assert cited_numbers(draft.text) == [1, 2] and [c.chunk_id for c in draft.citations] == ["deal", "plan"]
+
+
+def test_the_word_budget_holds_for_sentences():
+    draft = answer("Waaraan werkt de Twente Board en hoe lang loopt het plan?", [PLAN, DEAL],
+                   {"De Twente Board werkt": 0.9, "Het plan loopt": 0.89, "De deal wordt": 0.88}, max_words=12)
+    assert len(draft.text.split()) <= 16 and "brede welvaart" in draft.text
+
+
+def test_the_same_sentence_from_two_passages_is_quoted_once():
+    copy = Passage("copy", PLAN.text, "001.txt", "Web", section="Voorwoord")
+    draft = answer("Waaraan werkt de Twente Board?", [PLAN, copy],
+                   {"De Twente Board werkt": 0.9, "Hiermee": 0.1})
+    assert draft.text.count("brede welvaart") == 1
+
+
+def test_conflicting_figures_from_two_documents_are_both_shown_newest_first():
+    draft = answer("Hoeveel investeert het Rijk in de Regio Deal?", [OLD_DEAL, DEAL],
+                   {"Het Rijk investeert 30 mln": 0.9, "Rijk: 25 mln": 0.88})
+    lines = draft.text.split("\n")
+    assert lines[0].startswith("Volgens «Regio Deal» (2023): ") and "25 mln" in lines[0]
+    assert any(line.startswith("Volgens «Regio Deal 2019» (2019): Het Rijk investeert 30 mln") for line in lines)
+    assert {c.source for c in draft.citations} == {"004.txt", "2019.txt"}
+
+
+def test_the_same_figure_in_two_documents_is_no_conflict():
+    same = Passage("same", "Investering\nHet Rijk investeert 25 mln in de Regio Deal.", "web.txt", "Web",
+                   section="Investering", date="2024")
+    draft = answer("Hoeveel investeert het Rijk in de Regio Deal?", [same, DEAL],
+                   {"Het Rijk investeert 25 mln": 0.9, "Rijk: 25 mln": 0.88})
+    assert "Volgens" not in draft.text
+
+
+def test_a_figure_of_another_kind_is_no_conflict():
+    plan = Passage("acties", "Investeringen\nDe regionale investeringen in de Regio Deal bestaan uit 4 actielijnen.",
+                   "002.txt", "Plan", section="Investeringen", date="2020")
+    draft = answer("Hoeveel investeert het Rijk in de Regio Deal?", [DEAL, plan],
+                   {"Rijk: 25 mln": 0.9, "De regionale investeringen": 0.88})
+    assert "Volgens" not in draft.text  # "4 actielijnen" counts lines, not millions
+
+
+def test_a_weaker_other_figure_is_no_conflict():
+    draft = answer("Hoeveel investeert het Rijk in de Regio Deal?", [DEAL, OLD_DEAL],
+                   {"Rijk: 25 mln": 0.9, "Het Rijk investeert 30 mln": 0.3})
+    assert "Volgens" not in draft.text and "30 mln" not in draft.text

@@ -1,0 +1,82 @@
+"""The question analysed once: form, contact form, count, focus, names, parts, unknown words."""
+import pytest
+
+from assistant.query import (DATE, DEFINITION, FIGURE, LIST, OPEN, PERSON, PLACE, PROCEDURE, YESNO, TermStats,
+                             analyse, asked_count, contact_form, expected_form, split_parts)
+
+STATS = TermStats(["Twente is een regio met 14 gemeenten en 634.000 inwoners.",
+                   "De Twente Board investeert in techniek en talent.",
+                   "Het Rijk draagt 25 mln bij aan de Regio Deal Twente."] * 3)
+
+
+@pytest.mark.parametrize("question, form", [
+    ("Hoeveel inwoners heeft Twente?", FIGURE),
+    ("Hoe groot is het budget?", FIGURE),
+    ("Wat kost een parkeervergunning?", FIGURE),
+    ("Wanneer is de Innovatiesprong gepresenteerd?", DATE),
+    ("In welk jaar begon de Regio Deal?", DATE),
+    ("Wie is de voorzitter van de Twente Board?", PERSON),
+    ("Waar ligt Kennispark Twente?", PLACE),
+    ("Waar zijn de actielijnen het fundament voor?", OPEN),  # a split "waarvoor", not a place
+    ("Welke ministeries doen mee?", LIST),
+    ("Welke twaalf bedrijven zitten op Kennispark?", LIST),
+    ("Wat zijn de vier centrale actielijnen?", LIST),
+    ("Wat is noaberschap?", DEFINITION),
+    ("Hoe haal ik dubbele waarden uit een kolom?", PROCEDURE),
+    ("Kan ik een werkblad beveiligen?", YESNO),
+    ("Waarom investeert het Rijk?", OPEN),
+])
+def test_expected_form(question, form):
+    assert expected_form(question) == form
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Wat is het telefoonnummer van Ayke van Bloem?", "phone"),
+    ("Wat is het e-mailadres van Jasper?", "email"),
+    ("Op welke website staat het plan?", "web"),
+    ("Hoeveel inwoners heeft Twente?", None),
+])
+def test_contact_form(question, kind):
+    assert contact_form(question) == kind
+
+
+def test_asked_count_only_for_item_questions():
+    assert asked_count("Welke veertien gemeenten horen bij Twente?") == 14
+    assert asked_count("Wat zijn de 4 topwerklocaties?") == 4
+    assert asked_count("Hoeveel inwoners heeft Twente?") is None
+    assert asked_count("Sinds 2019 werkt de regio samen, welke partners?") is None  # a year, not a count
+
+
+def test_split_parts():
+    assert split_parts("Uit hoeveel gemeenten bestaat Twente en hoeveel inwoners heeft de regio?") == [
+        "Uit hoeveel gemeenten bestaat Twente?", "hoeveel inwoners heeft de regio?"]
+    assert split_parts("Wat doen de Twente Board en de provincie?") == ["Wat doen de Twente Board en de provincie?"]
+
+
+def test_analysis_weighs_terms_and_finds_names_focus_and_unknown_words():
+    q = analyse("Hoeveel inwoners heeft de Achterhoek?", None, STATS)
+    assert q.form == FIGURE and list(q.focus) == ["inwoner"] and list(q.names) == ["achterhoek"]
+    assert q.terms["achterhoek"] > q.terms["inwoner"]  # a word the corpus never uses weighs as the rarest
+    assert 0.4 < q.unknown < 1.0  # "achterhoek" is unknown, "inwoners" known
+    assert q.parts == () and q.follow_up is None and q.text == q.search == q.question
+
+
+def test_analysis_of_a_two_part_question_has_parts_analysed_alike():
+    q = analyse("Hoeveel inwoners heeft Twente en wie is de voorzitter?", None, STATS)
+    assert [p.form for p in q.parts] == [FIGURE, PERSON]
+    assert all(p.parts == () for p in q.parts)
+
+
+def test_follow_up_is_resolved_in_the_analysis():
+    history = [{"role": "user", "content": "Hoeveel investeert het Rijk in de Regio Deal Twente?"},
+               {"role": "assistant", "content": "Rijk: 25 mln [1]", "passages": ["abc"]}]
+    q = analyse("En de regio?", history, STATS)
+    assert q.text == "Hoeveel investeert de regio in de Regio Deal Twente?" and q.form == FIGURE
+    assert "rijk" not in q.terms and "regio" in q.terms
+    assert q.follow_up.kind == "ellipsis" and q.follow_up.previous_passages == ("abc",)
+
+
+def test_term_stats_relate_inflections_and_compounds():
+    stats = TermStats(["de ministeries werken samen", "financieringsbronnen voor start-ups"])
+    assert stats.known("ministerie") and stats.known("financier")
+    assert not stats.known("achterhoek")
