@@ -4,8 +4,7 @@ pypdf is the default reader. Some typeset PDFs place words without space glyphs 
 pypdf then returns runs like "installatieprogrammavanDebian", or names of symbol-font
 glyphs ("/noteheads.s2"). Each page is therefore also read by PDFium (pypdfium2, a
 fast C++ reader that infers spaces from glyph positions) and pypdf's text is kept
-unless it has more suspicious tokens than PDFium's: letter runs of 20+ characters or
-glyph names. Both readers give TeX's separate accents ("´e´en"), so accents are
+unless it has more glued runs than PDFium's (letter runs of 20+ characters). Both readers give TeX's separate accents ("´e´en"), so accents are
 composed here. Pages without any text that carry an image are scans: they go through
 OCR (``ingest.readers.ocr``).
 
@@ -38,10 +37,10 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total), as the pipel
 LONG_RUN = 20  # letters: longer runs are glued words (Dutch compounds of 20+ letters are rare)
 _LONG_RUN = re.compile(rf"[^\W\d_]{{{LONG_RUN},}}")
 # "/noteheads.s2", "/clefs.G": a glyph name standing where a font has no Unicode mapping
-_GLYPH_NAME = re.compile(r"(?<![\w/.])/[A-Za-z]+(?:\.[\w]+)+")
+_GLYPH_NAME = re.compile(r"(?<![\w/.])(?:/[A-Za-z]+(?:\.\w+)+)+")
 # PDFium's marks: \x02 / \ufffe for a hyphen at a line end (the line break dropped)
 _PDFIUM_HYPHEN = re.compile("[\x02\ufffe]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\uffff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\uffff]")
 # spacing accents as TeX fonts place them, before their letter: "´e" -> "é", "¨ı" -> "ï"
 _ACCENTS = {"´": "\u0301", "¨": "\u0308", "ˆ": "\u0302", "˜": "\u0303", "ˇ": "\u030c",
             "¸": "\u0327", "˚": "\u030a", "˝": "\u030b", "˘": "\u0306", "˙": "\u0307", "¯": "\u0304"}
@@ -71,16 +70,17 @@ def compose_accents(text: str) -> str:
     return _SPACING_ACCENT.sub(join, text)
 
 
-def suspicious(text: str) -> int:
-    """Tokens a reader would not write: glued letter runs and glyph names."""
-    return len(_LONG_RUN.findall(text)) + len(_GLYPH_NAME.findall(text))
+def glued(text: str) -> int:
+    """Letter runs too long to be words: words placed without a space between them."""
+    return len(_LONG_RUN.findall(text))
 
 
-def _tidy(text: str, glyph_names: bool) -> str:
+def _tidy(text: str) -> str:
+    """Line ends as "\n", PDFium's hyphen marks as "-\n"; glyph names (pypdf writes
+    them for symbol-font glyphs it cannot map: music notes, dingbats) and control
+    characters (PDFium's stand-ins for the same) dropped; accents composed."""
     text = _PDFIUM_HYPHEN.sub("-\n", text.replace("\r\n", "\n").replace("\r", "\n"))
-    if glyph_names:
-        text = _GLYPH_NAME.sub("", text)
-    return compose_accents(_CONTROL.sub("", text))
+    return compose_accents(_CONTROL.sub("", _GLYPH_NAME.sub("", text)))
 
 
 @dataclass
@@ -164,12 +164,12 @@ def _choose(texts: list[str | None], pdfium, source: str) -> list[_Page | None]:
     switched = 0
     for i, text in enumerate(texts):
         other = _pdfium_text(pdfium, i) if pdfium is not None else None
-        if other is not None and (text is None or (other.strip() and suspicious(text) > suspicious(other))
+        if other is not None and (text is None or (other.strip() and glued(text) > glued(other))
                                   or (not text.strip() and other.strip())):
-            pages.append(_Page(_tidy(other, glyph_names=False), "pypdfium2"))
+            pages.append(_Page(_tidy(other), "pypdfium2"))
             switched += 1
         elif text is not None:
-            pages.append(_Page(_tidy(text, glyph_names=suspicious(text) > 0), "pypdf"))
+            pages.append(_Page(_tidy(text), "pypdf"))
         else:
             pages.append(None)
     if switched:
