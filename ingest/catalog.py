@@ -13,7 +13,7 @@ from pathlib import Path
 
 CATALOG_NAME = "_titles.json"
 # a token that names a file for a machine: a hex digest, a UUID part, a bare number
-_MACHINE_TOKEN = re.compile(r"^(?:\d+|(?=[0-9a-f]*\d)[0-9a-f]{6,})$", re.I)
+_MACHINE_TOKEN = re.compile(r"^(?:\d+|(?=[0-9a-f]*\d)[0-9a-f]{4,})$", re.I)
 
 
 @lru_cache(maxsize=64)

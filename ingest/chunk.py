@@ -4,9 +4,9 @@ Sizes are counted in words: multilingual-e5 reads 512 tokens and Dutch runs at a
 1.6 tokens a word, so ~180 words fit with room for the section line in front.
 
 Every block remembers the page it stands on, and a paragraph that runs on over a page
-break remembers where the next page starts inside it; a chunk may span pages and
-records those starts in ``Chunk.page_breaks``, so a citation names the page of the
-sentence it quotes. A heading is never continued by text of another section.
+break remembers where the next page starts inside it; the chunk records those starts
+in ``Chunk.page_breaks``, so a citation names the page of the sentence it quotes. Otherwise a chunk stays on one page and within one section; a
+heading at the foot of a page stays with its text on the next.
 """
 from __future__ import annotations
 
@@ -170,7 +170,11 @@ def chunk_document(doc: Document, title: str | None = None, max_words: int = 180
         parts = [piece] if piece.words <= limit else _split_long(piece, max_words)
         for part in parts:
             current = groups[-1] if groups else None
-            fresh_section = current is not None and part.section != current[-1].section
+            # a new section or a new page starts a new chunk, so a chunk's page is where its
+            # text stands (only a heading at a page foot and a paragraph running over the
+            # break carry a chunk onto the next page; page_breaks tells where)
+            fresh_section = current is not None and (part.section != current[-1].section
+                                                     or part.items[0].page != _end_page(current))
             heading_only = current is not None and all(i.kind == HEADING for p in current for i in p.items)
             size = sum(p.words for p in current) if current else 0
             if current is None or (fresh_section and not heading_only) or (
@@ -216,6 +220,12 @@ def _render(group: list[_Piece], doc: Document, title: str, date: str | None, po
                  position=position, page_label=items[0].label, page_breaks=breaks, date=date)
 
 
+def _end_page(group: list[_Piece]) -> int | None:
+    """The page the group's text ends on."""
+    last = group[-1].items[-1]
+    return last.breaks[-1][1] if last.breaks else last.page
+
+
 def _merge_small(groups: list[list[_Piece]], min_words: int, max_words: int) -> list[list[_Piece]]:
     """A chunk of a few words retrieves badly; fold it into its neighbour in the same section."""
     merged: list[list[_Piece]] = []
@@ -224,7 +234,7 @@ def _merge_small(groups: list[list[_Piece]], min_words: int, max_words: int) -> 
         if merged:
             prev = merged[-1]
             prev_words = sum(p.words for p in prev)
-            same_section = prev[-1].section == group[0].section
+            same_section = prev[-1].section == group[0].section and _end_page(prev) == group[0].items[0].page
             if same_section and (words < min_words or prev_words < min_words) and prev_words + words <= max_words * 1.4:
                 prev.extend(group)
                 continue

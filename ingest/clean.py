@@ -106,7 +106,9 @@ def _numbered_heading(line: str, next_line: str | None, width: float, blocks: li
     if not _NUMBERED_HEADING.match(line) or not _looks_like_heading(line, None, width):
         return False
     in_list = kind == BULLET or (bool(blocks) and blocks[-1].kind == BULLET and _NUMBERED_ITEM.match(line) is not None)
-    return not in_list and next_line is not None and not is_bullet(next_line) and not _NUMBER_ONLY.match(next_line)
+    if next_line is None:
+        return not in_list  # the last line of a page: its text starts on the next one
+    return not in_list and not is_bullet(next_line) and not _NUMBER_ONLY.match(next_line)
 
 
 def _logical_lines(text: str) -> tuple[list[tuple[str, bool]], bool]:

@@ -1,4 +1,5 @@
-"""Word (.docx) through python-docx: one segment per heading, list items as "- " lines.
+"""Word (.docx) through python-docx: one segment per heading, list items (and table
+rows, cells separated by " | ") as "- " lines.
 
 A .docx has no pages until Word lays it out, so citations name the section. Headings
 are paragraphs with a heading style (built-in "Heading N"/"Title", whatever the
@@ -87,6 +88,6 @@ def _table_rows(table) -> list[str]:
             text = squash(cell.text)
             if text and (not cells or cells[-1] != text):
                 cells.append(text)
-        if cells:
-            rows.append(" ".join(cells))
+        if cells:  # a row is read as one list item: it never passes for a heading
+            rows.append("- " + " | ".join(cells))
     return rows

@@ -35,6 +35,7 @@ _NAV_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menubar"
 # class/id names for navigation in common use (readability keeps a similar list)
 _NAV_NAME = re.compile(r"(?:^|[\s_-])(?:nav\w*|\w*navbar|menu\w*|breadcrumbs?|toc|sidebar|pager|pagination|"
                        r"skip-?links?|cookie\w*)(?:$|[\s_-])", re.I)
+_WORDS = re.compile(r"\w+")
 _LINK_BLOCKS = ["ul", "ol", "dl", "table", "div", "section", "p"]
 _DATE_META = ("date", "dc.date", "dcterms.date", "dc.date.issued", "dcterms.issued", "dcterms.created",
               "article:published_time", "og:published_time", "datepublished", "dcterms.modified",
@@ -84,8 +85,8 @@ def _link_block(tag: Tag) -> bool:
     links = tag.find_all("a", href=True)
     if len(links) < 3 or tag.find(_HEADINGS):
         return False
-    words = len(tag.get_text(" ").split())
-    linked = sum(len(a.get_text(" ").split()) for a in links)
+    words = len(_WORDS.findall(tag.get_text(" ")))
+    linked = sum(len(_WORDS.findall(a.get_text(" "))) for a in links)
     return words > 0 and linked >= 0.7 * words
 
 

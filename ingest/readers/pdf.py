@@ -180,8 +180,10 @@ def _choose(texts: list[str | None], pdfium, source: str) -> list[_Page | None]:
 def _ocr_scans(pages: list[_Page], pdfium, source: str, progress: Progress | None) -> list[_Page]:
     scans = [i for i in range(len(pages)) if pdfium is not None and _has_image(pdfium, i)]
     if not scans:
-        raise LoadError(source, "Geen tekst gevonden: de PDF heeft geen tekstlaag en geen gescande pagina's",
-                        "No text found: the PDF has no text layer and no scanned pages")
+        raise LoadError(source, "Geen tekst gevonden: een gescande PDF zonder tekstlaag wordt met OCR gelezen, "
+                                "maar deze pagina's bevatten geen tekst en geen afbeeldingen",
+                        "No text found: a scanned PDF without a text layer is read with OCR, "
+                        "but these pages hold neither text nor images")
     try:
         binary = ocr.check_available()
     except ocr.OcrUnavailable as e:

@@ -332,7 +332,7 @@ BAD_FILES = {
     "encrypted-pdf": ("geheim.pdf", lambda: make_pdf(["Geheime tekst"], owner_password="eigenaar",
                                                      user_password="gebruiker"), "wachtwoord", "password"),
     "pdf-without-text": ("leeg.pdf", lambda: make_pdf([None, None]),
-                         "geen tekstlaag en geen gescande pagina's", "no text layer and no scanned pages"),
+                         "bevatten geen tekst en geen afbeeldingen", "hold neither text nor images"),
     "docx-not-zip": ("brief.docx", lambda: b"PK\x03\x04 zip", "Geen geldig Word-bestand", "Not a valid Word file"),
     "odt": ("brief.odt", lambda: b"PK\x03\x04 zip", "Onbekend bestandstype '.odt'; ondersteund: PDF, DOCX, TXT, MD, HTML",
             "Unsupported file type '.odt'"),
