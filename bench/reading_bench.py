@@ -19,8 +19,9 @@ Columns (each defined by measurement, not by the reader's own rules):
 - furniture: share of chunks holding page furniture: a running header/footer line of
   the reference (the first or last line of 3+ pages and not a line inside pages,
   numbers blanked; a one-word header only as a whole line), a bare page
-  number line, a dot leader, a glyph name ("/clefs.G"), or a contents entry (a heading of the
-  document with its section or page number, after the chunk's own heading lines).
+  number line, a dot leader, a glyph name ("/clefs.G"), or a contents entry (after the chunk's
+  own heading lines, a line repeating a heading of the document with its section or
+  page number, or two such lines in a row).
 - found: share of quotes (sentences and list items of ``common.units.split_units``)
   found in the reference text; page right: share of found quotes whose page
   (``Chunk.page_at`` of the quote's offset) holds the quote (a quote that runs over a
@@ -177,16 +178,20 @@ def furniture(chunk, running: list[re.Pattern], headings: set[str]) -> str | Non
             return "dot leader"
         if _GLYPH.search(line):
             return "glyph name"
-    # a contents entry: a heading's title with its section number or its page number,
-    # standing after the chunk's own heading lines (headings open chunks, never follow text)
-    body = False
-    for line in lines:
-        numbered = _NUMBERED.match(line)
-        title = _PAGE_REF.sub("", _NUMBERED.sub("", line))
-        is_heading = fold(title) in headings
-        if body and is_heading and (numbered or _PAGE_REF.search(line)):
+    # a contents entry: a line repeating a heading of the document, after the chunk's own
+    # heading lines (headings open chunks and are never list items), that carries its
+    # section or page number or stands in a run of such lines (a contents list)
+    raw = chunk.text.split("\n")
+    echoes = [fold(_PAGE_REF.sub("", _NUMBERED.sub("", line))) in headings for line in lines]
+    own = 0
+    while own < len(raw) and (echoes[own] or raw[own] == chunk.section) and not raw[own].startswith("• "):
+        own += 1
+    for i in range(own, len(lines)):
+        if not echoes[i]:
+            continue
+        in_run = (i > own and echoes[i - 1]) or (i + 1 < len(lines) and echoes[i + 1])
+        if in_run or _NUMBERED.match(lines[i]) or _PAGE_REF.search(lines[i]):
             return "contents entry"
-        body = body or not (is_heading or line == chunk.section)
     return None
 
 
@@ -198,6 +203,7 @@ class Row:
     chunks: int
     words: int
     glued: int
+    glued_chunks: int
     accents: int
     furniture: int
     quotes: int
@@ -239,17 +245,19 @@ def measure(source: Source, path: Path, words: set[str], last_page: int | None) 
     runs = glued_words(words, ref_tokens)
     ref_words = {t.lower() for t in ref_tokens}  # written as one word somewhere in the reference: a word
     folded_doc = fold(ref_text)
-    n_words = glued = accents = furn = quotes = found = right = 0
+    n_words = glued = glued_chunks = accents = furn = quotes = found = right = 0
     examples: dict[str, list[str]] = {"glued": [], "furniture": [], "page": []}
     kinds: dict[str, int] = {}
     for chunk in chunks:
         tokens = _WORD.findall(chunk.text)
         n_words += len(tokens)
+        glued_before = glued
         for t in tokens:
             if t.lower() not in words and t.lower() in runs and t.lower() not in ref_words:
                 glued += 1
                 if len(examples["glued"]) < 5:
                     examples["glued"].append(t)
+        glued_chunks += glued > glued_before
         accents += len(_ACCENT.findall(chunk.text))
         kind = furniture(chunk, running, headings)
         if kind:
@@ -274,8 +282,8 @@ def measure(source: Source, path: Path, words: set[str], last_page: int | None) 
             elif len(examples["page"]) < 5:
                 examples["page"].append(f"p.{page}: {unit.text[:70]!r}")
     examples["furniture kinds"] = [f"{k}: {n}" for k, n in sorted(kinds.items())]
-    return Row(source.name, pages, doc.reader or "?", len(chunks), n_words, glued, accents, furn, quotes, found,
-               right, load_s, total_s, examples)
+    return Row(source.name, pages, getattr(doc, "reader", None) or "pypdf", len(chunks), n_words, glued,
+               glued_chunks, accents, furn, quotes, found, right, load_s, total_s, examples)
 
 
 def _on_page(key: str, page: int, folded_pages: list[str]) -> bool:
@@ -337,13 +345,13 @@ def main(argv: list[str] | None = None) -> int:
         path = fetch(source, args.cache)
         log(f"reading {source.name} ({path.name})")
         rows.append(measure(source, path, words, args.pages))
-    print("| document | pages | reader | chunks | glued words | accents /1000 w | furniture chunks "
-          "| quotes found | page right | pages/s |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| document | pages | reader | chunks | glued words | chunks with glued words | accents /1000 w "
+          "| furniture chunks | quotes found | page right | pages/s |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         speed = f"{r.pages / r.load_s:.1f}" if r.pages else "–"
         print(f"| {r.name} | {r.pages or '–'} | {r.reader} | {r.chunks} | {pct(r.glued, r.words)} "
-              f"| {1000 * r.accents / max(r.words, 1):.2f} | {pct(r.furniture, r.chunks)} "
+              f"| {pct(r.glued_chunks, r.chunks)} | {1000 * r.accents / max(r.words, 1):.2f} | {pct(r.furniture, r.chunks)} "
               f"| {pct(r.found, r.quotes)} | {pct(r.page_right, r.found) if r.pages else '–'} | {speed} |")
     print("\nTargets: glued < 0.5 % of words, furniture in < 1 % of chunks, page right >= 98 % of quotes.")
     if args.examples:

@@ -25,6 +25,7 @@ HEADING, PARAGRAPH, BULLET = "heading", "paragraph", "bullet"
 
 _NUMBER_ONLY = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?$")
 _NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S|^\d{1,2}\.\s+[A-ZÀ-Þ]")
+_PATH_LIKE = re.compile(r"\\\S|://|\.[a-z]{2,4}$")
 _NUMBERED_ITEM = re.compile(r"^\d{1,2}[.)]\s")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)]*$")
 # "beroeps- en hoger onderwijs": a hyphen before a conjunction is an elision, not a break
@@ -95,6 +96,8 @@ def _looks_like_heading(line: str, next_line: str | None, width: float, after_nu
         return True
     if ", " in line or ": " in line or re.search(r"[.!?] ", line) or len(line) > 0.6 * max(width, 50):
         return False
+    if _PATH_LIKE.search(line):
+        return False  # "C:\Program Files\app.dll", "https://…": a path is not a title
     if words[-1].lower() in _DANGLING:
         return False  # a line that stops on "om", "van de" was wrapped, not a title
     return next_line is None or next_line[:1].isupper() or next_line[:1] in "“\"'•"

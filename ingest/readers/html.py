@@ -5,8 +5,8 @@ navheader/navfooter, per-chapter contents lists, help-page side panels), so drop
 only <nav> is not enough. Boilerplate is found the way readability-style extractors
 do it, on general evidence: semantic and ARIA roles (nav, header, footer, aside,
 role=navigation), class or id names that web conventions use for navigation
-(nav*, menu, breadcrumb, toc, sidebar, pager), and blocks whose text is mostly link
-text. trafilatura, readability-lxml and jusText were measured on the Debian Edu
+(nav*, menu, breadcrumb, toc, sidebar, pager), blocks whose text is mostly link
+text, and lists whose every item links to a heading of the page (contents lists). trafilatura, readability-lxml and jusText were measured on the Debian Edu
 manual and LibreOffice help pages and lose the section headings or most of the body
 (see the README), so the pruning is done here on BeautifulSoup's tree.
 """
@@ -90,12 +90,32 @@ def _link_block(tag: Tag) -> bool:
     return words > 0 and linked >= 0.7 * words
 
 
+def _heading_anchors(soup: BeautifulSoup) -> set[str]:
+    """Ids and names that point at a heading: the targets of a contents list."""
+    anchors = set()
+    for heading in soup.find_all(_HEADINGS):
+        for tag in [heading, *heading.find_all(True)]:
+            anchors.update(str(tag.get(key)) for key in ("id", "name") if tag.get(key))
+    return anchors
+
+
+def _contents_list(tag: Tag, anchors: set[str]) -> bool:
+    """A list whose every item links to a heading of this page: a (chapter) contents
+    list, even when its items carry some words besides the link."""
+    items = tag.find_all(["li", "dt"], recursive=False)
+    if len(items) < 2:
+        return False
+    return all(any(a["href"].partition("#")[2] in anchors for a in item.find_all("a", href=True)
+                   if "#" in a["href"]) for item in items)
+
+
 def _prune(soup: BeautifulSoup) -> None:
     drop = soup.find_all(_DROP) + soup.find_all(lambda t: isinstance(t, Tag) and _is_navigation(t))
     for tag in drop:
         tag.extract()  # not decompose(): the list also holds descendants of tags already removed
+    anchors = _heading_anchors(soup)
     for tag in soup.find_all(_LINK_BLOCKS):
-        if tag.parent is not None and _link_block(tag):
+        if tag.parent is not None and (_link_block(tag) or (tag.name in ("ul", "ol", "dl") and _contents_list(tag, anchors))):
             tag.extract()
 
 
