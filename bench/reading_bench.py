@@ -282,7 +282,7 @@ def measure(source: Source, path: Path, words: set[str], last_page: int | None) 
             elif len(examples["page"]) < 5:
                 examples["page"].append(f"p.{page}: {unit.text[:70]!r}")
     examples["furniture kinds"] = [f"{k}: {n}" for k, n in sorted(kinds.items())]
-    return Row(source.name, pages, getattr(doc, "reader", None) or "pypdf", len(chunks), n_words, glued,
+    return Row(source.name, pages, getattr(doc, "reader", None) or "?", len(chunks), n_words, glued,
                glued_chunks, accents, furn, quotes, found, right, load_s, total_s, examples)
 
 
