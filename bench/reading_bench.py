@@ -44,7 +44,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from common.units import BULLET, HEADING, split_units
+from common.units import HEADING, split_units
 from ingest.chunk import chunk_document
 from ingest.loaders import load_document
 

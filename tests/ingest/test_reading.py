@@ -245,3 +245,23 @@ def test_docx_headings_become_sections_and_lists_stay_lists(tmp_path):
     assert "• jongeren zonder startkwalificatie\n• zij-instromers in de techniek\n• statushouders" in work.text
     fund = next(c for c in chunks if "8 miljoen euro per jaar" in c.text)
     assert fund.section == "Innovatie" and "• Innovatie | 8 miljoen" in fund.text
+
+
+def test_html_chapter_contents_list_and_side_panels_are_not_indexed(tmp_path):
+    path = tmp_path / "howto.html"
+    path.write_text("""<html><body>
+<aside class="leftside"><div>Index</div><input placeholder="Zoeken"><p>Inhoud van de hulp</p></aside>
+<h2 id="howto">5. Handleidingen</h2>
+<ul><li><p>Handleidingen voor <a href="#beheer">systeembeheer</a></p></li>
+<li><p>Handleidingen over <a href="#werk">de werkplek</a></p></li></ul>
+<h2><a id="beheer"></a>5.1. Systeembeheer</h2><p>Een beheerder maakt elke nacht een reservekopie van de server.</p>
+<ul><li>Zie ook de <a href="https://example.org/a">handleiding</a> van de leverancier.</li>
+<li>Bewaar de kopie op een andere plek.</li></ul>
+<h2 id="werk">5.2. De werkplek</h2><p>Elke leerling krijgt een eigen map op de server.</p>
+</body></html>""", encoding="utf-8")
+    chunks = chunks_of(path)
+    text = "\n".join(c.text for c in chunks)
+    assert "Handleidingen voor systeembeheer" not in text and "Handleidingen over de werkplek" not in text
+    assert "Inhoud van de hulp" not in text and "Index" not in text
+    assert "• Zie ook de handleiding van de leverancier." in text  # a list with an outside link is content
+    assert {c.section for c in chunks if "reservekopie" in c.text} == {"5.1. Systeembeheer"}
