@@ -15,7 +15,8 @@ $(VENV)/.deps: pyproject.toml scripts/install-system-deps.sh
 	# torch first and pinned: anything that pulls an unpinned torch gets a multi-GB CUDA build
 	$(PIP) torch==2.13.0
 	$(PIP) -e .
-	./scripts/install-system-deps.sh --runtime
+	# Tesseract for scanned PDFs; without root/sudo the app still runs, scans then get a clear message
+	./scripts/install-system-deps.sh --runtime || echo "waarschuwing / warning: OCR (Tesseract) niet geïnstalleerd" >&2
 	touch $@
 
 install: $(VENV)/.deps
