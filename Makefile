@@ -1,5 +1,5 @@
 # Two commands for a new user (see README):
-#   make run    set up .venv, index the bundled corpus (incremental), start the app
+#   make run    set up .venv (and Tesseract OCR), index the bundled corpus (incremental), start the app
 #   make test   set up .venv with test extras and system packages, run the whole suite
 PYTHON ?= python3
 VENV   := .venv
@@ -10,18 +10,20 @@ PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
 .PHONY: run test install install-test index eval bench clean
 
-$(VENV)/.deps: pyproject.toml
+$(VENV)/.deps: pyproject.toml scripts/install-system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# torch first and pinned: anything that pulls an unpinned torch gets a multi-GB CUDA build
 	$(PIP) torch==2.13.0
 	$(PIP) -e .
+	# Tesseract for scanned PDFs; without root/sudo the app still runs, scans then get a clear message
+	./scripts/install-system-deps.sh --runtime || echo "waarschuwing / warning: OCR (Tesseract) niet geïnstalleerd" >&2
 	touch $@
 
 install: $(VENV)/.deps
 
 $(VENV)/.test-deps: $(VENV)/.deps
 	$(PIP) -e ".[test]"
-	./scripts/install-system-deps.sh
+	./scripts/install-system-deps.sh --test
 	touch $@
 
 install-test: $(VENV)/.test-deps

@@ -25,6 +25,8 @@ HEADING, PARAGRAPH, BULLET = "heading", "paragraph", "bullet"
 
 _NUMBER_ONLY = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?$")
 _NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S|^\d{1,2}\.\s+[A-ZÀ-Þ]")
+_PATH_LIKE = re.compile(r"\\\S|://|\.[a-z]{2,4}$")
+_NUMBERED_ITEM = re.compile(r"^\d{1,2}[.)]\s")
 _SENTENCE_END = re.compile(r"[.!?:;…][\"'”’)]*$")
 # "beroeps- en hoger onderwijs": a hyphen before a conjunction is an elision, not a break
 _ELISION_NEXT = {"en", "of", "tot", "als", "noch", "t/m"}
@@ -54,8 +56,8 @@ def join_lines(left: str, right: str, vocabulary: set[str] | None = None) -> str
     tail = tail_match.group(0) if tail_match else ""
     if not tail or tail.lower() in _ELISION_NEXT:
         return f"{left} {right}"  # "woon-, werk- en": keep the elision hyphen and the space
-    if tail[0].isupper() or tail[0].isdigit() or head[-1].isdigit():
-        return left + right  # "Zwolle-Enschede", "2020-2025"
+    if tail[0].isupper() or tail[0].isdigit() or head[-1].isdigit() or head[-1].isupper():
+        return left + right  # "Zwolle-Enschede", "2020-2025", "PO-bestanden"
     vocabulary = vocabulary or set()
     hyphenated, closed = f"{head}-{tail}".lower(), f"{head}{tail}".lower()
     if hyphenated in vocabulary and closed not in vocabulary:
@@ -94,9 +96,22 @@ def _looks_like_heading(line: str, next_line: str | None, width: float, after_nu
         return True
     if ", " in line or ": " in line or re.search(r"[.!?] ", line) or len(line) > 0.6 * max(width, 50):
         return False
+    if _PATH_LIKE.search(line):
+        return False  # "C:\Program Files\app.dll", "https://…": a path is not a title
     if words[-1].lower() in _DANGLING:
         return False  # a line that stops on "om", "van de" was wrapped, not a title
     return next_line is None or next_line[:1].isupper() or next_line[:1] in "“\"'•"
+
+
+def _numbered_heading(line: str, next_line: str | None, width: float, blocks: list[Block], kind: str) -> bool:
+    """"1. Financiën" followed by prose is a numbered heading, not the first item of a
+    list: a list item has a sibling item next to it."""
+    if not _NUMBERED_HEADING.match(line) or not _looks_like_heading(line, None, width):
+        return False
+    in_list = kind == BULLET or (bool(blocks) and blocks[-1].kind == BULLET and _NUMBERED_ITEM.match(line) is not None)
+    if next_line is None:
+        return not in_list  # the last line of a page: its text starts on the next one
+    return not in_list and not is_bullet(next_line) and not _NUMBER_ONLY.match(next_line)
 
 
 def _logical_lines(text: str) -> tuple[list[tuple[str, bool]], bool]:
@@ -151,7 +166,10 @@ def to_blocks(text: str, vocabulary: set[str] | None = None) -> list[Block]:
             blocks.append(Block(HEADING, f"{line.rstrip('.')} {nxt}"))
             i += 2
             continue
-        if is_bullet(line):
+        if _numbered_heading(line, nxt, width, blocks, current_kind):
+            flush()
+            blocks.append(Block(HEADING, line))
+        elif is_bullet(line):
             flush()
             current, current_kind = [strip_bullet(line)], BULLET
         elif (new_para or prev_done) and _looks_like_heading(line, nxt, width):

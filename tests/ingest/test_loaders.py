@@ -46,7 +46,7 @@ def assert_has_text(doc: Document) -> None:
 
 def test_supported_table():
     assert SUPPORTED == {".pdf": "pdf", ".txt": "txt", ".md": "md", ".markdown": "md",
-                         ".html": "html", ".htm": "html"}
+                         ".html": "html", ".htm": "html", ".docx": "docx"}
 
 
 @pytest.mark.parametrize("name, kind", [("NOTITIES.TXT", "txt"), ("Lees.Md", "md"), ("x.markdown", "md"),
@@ -331,10 +331,11 @@ BAD_FILES = {
     "pdf-header-only": ("kop.pdf", lambda: b"%PDF-1.7\n" + b"rommel " * 100, "beschadigd", "damaged"),
     "encrypted-pdf": ("geheim.pdf", lambda: make_pdf(["Geheime tekst"], owner_password="eigenaar",
                                                      user_password="gebruiker"), "wachtwoord", "password"),
-    "pdf-without-text": ("scan.pdf", lambda: make_pdf([None, None]),
-                         "lijkt een gescande PDF zonder tekstlaag; OCR wordt niet ondersteund", "OCR"),
-    "docx": ("brief.docx", lambda: b"PK\x03\x04 zip", "Onbekend bestandstype '.docx'; ondersteund: PDF, TXT, MD, HTML",
-             "Unsupported file type '.docx'"),
+    "pdf-without-text": ("leeg.pdf", lambda: make_pdf([None, None]),
+                         "bevatten geen tekst en geen afbeeldingen", "hold neither text nor images"),
+    "docx-not-zip": ("brief.docx", lambda: b"PK\x03\x04 zip", "Geen geldig Word-bestand", "Not a valid Word file"),
+    "odt": ("brief.odt", lambda: b"PK\x03\x04 zip", "Onbekend bestandstype '.odt'; ondersteund: PDF, DOCX, TXT, MD, HTML",
+            "Unsupported file type '.odt'"),
     "latin1-txt": ("menu.txt", lambda: "Koffie in het café".encode("latin-1"), "geen UTF-8-tekst", "not UTF-8"),
     "latin1-html-undeclared": ("oud.html", lambda: "<p>café</p>".encode("latin-1"), "geen UTF-8-tekst", "not UTF-8"),
     "latin1-html-declared-utf8": ("oud.htm", lambda: '<meta charset="utf-8"><p>café</p>'.encode("latin-1"),

@@ -396,7 +396,7 @@ BAD_FILES = {
     "geheim.pdf": (lambda: make_pdf(["Geheime tekst"], owner_password="eigenaar", user_password="gebruiker"),
                    "wachtwoord"),
     "scan.pdf": (lambda: make_pdf([None, None]), "gescande pdf zonder tekstlaag"),
-    "brief.docx": (lambda: b"PK\x03\x04 zip", "onbekend bestandstype '.docx'"),
+    "brief.odt": (lambda: b"PK\x03\x04 zip", "onbekend bestandstype '.odt'"),
     "menu.txt": (lambda: "Koffie in het café kost € 3".encode("latin-1", errors="replace"), "geen utf-8-tekst"),
     "binair.txt": (lambda: b"tekst\x00\x00\x01\x02meer", "nul-bytes"),
 }

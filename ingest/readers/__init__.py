@@ -1,0 +1,1 @@
+"""One module per file format; ``ingest.loaders`` picks the reader by extension."""

@@ -1,0 +1,170 @@
+"""HTML: the page's main content, one segment per heading.
+
+Documentation generators wrap navigation in ordinary div and table blocks (DocBook's
+navheader/navfooter, per-chapter contents lists, help-page side panels), so dropping
+only <nav> is not enough. Boilerplate is found the way readability-style extractors
+do it, on general evidence: semantic and ARIA roles (nav, header, footer, aside,
+role=navigation), class or id names that web conventions use for navigation
+(nav*, menu, breadcrumb, toc, sidebar, pager), blocks whose text is mostly link
+text, and lists whose every item links to a heading of the page (contents lists). trafilatura, readability-lxml and jusText were measured on the Debian Edu
+manual and LibreOffice help pages and lose the section headings or most of the body
+(see the README), so the pruning is done here on BeautifulSoup's tree.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
+
+from ingest.document import Document, Segment
+from ingest.readers.base import decode, iso_date, make_document, read_bytes, squash
+
+# Not <head>: html.parser nests the whole <body> inside it when </head> is missing.
+_DROP = ["script", "style", "noscript", "template", "nav", "header", "footer", "form", "svg", "title",
+         "aside", "button", "select", "iframe", "dialog", "menu"]
+_HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"]
+# Tags not listed are treated as blocks: at worst that splits a sentence, never glues words.
+_INLINE = {"a", "abbr", "b", "cite", "code", "del", "em", "font", "i", "ins", "kbd", "label", "mark",
+           "q", "s", "small", "span", "strong", "sub", "sup", "time", "u"}
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([-\w.:]+)", re.I)
+_NAV_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menubar", "toolbar", "tablist",
+              "complementary", "doc-toc"}
+# class/id names for navigation in common use (readability keeps a similar list)
+_NAV_NAME = re.compile(r"(?:^|[\s_-])(?:nav\w*|\w*navbar|menu\w*|breadcrumbs?|toc|sidebar|pager|pagination|"
+                       r"skip-?links?|cookie\w*)(?:$|[\s_-])", re.I)
+_WORDS = re.compile(r"\w+")
+_LINK_BLOCKS = ["ul", "ol", "dl", "table", "div", "section", "p"]
+_DATE_META = ("date", "dc.date", "dcterms.date", "dc.date.issued", "dcterms.issued", "dcterms.created",
+              "article:published_time", "og:published_time", "datepublished", "dcterms.modified",
+              "article:modified_time", "last-modified")
+
+
+def load_html(path: Path) -> Document:
+    data = read_bytes(path)
+    declared = _META_CHARSET.search(data[:4096])
+    soup = BeautifulSoup(decode(data, path.name, declared and declared.group(1).decode()), "html.parser")
+    title = squash(soup.title.get_text()) if soup.title else None
+    date = _date(soup)
+    _prune(soup)
+    h1 = soup.find("h1")
+    walker = _HtmlWalker()
+    walker.walk(soup)
+    walker.heading(None)
+    return make_document(path, "html", walker.segments, title or (h1 and squash(h1.get_text())), date,
+                         reader="beautifulsoup4")
+
+
+def _date(soup: BeautifulSoup) -> str | None:
+    found: dict[str, str] = {}
+    for meta in soup.find_all("meta"):
+        key = (meta.get("name") or meta.get("property") or meta.get("itemprop") or meta.get("http-equiv") or "")
+        if key.lower() in _DATE_META and meta.get("content"):
+            found.setdefault(key.lower(), meta["content"])
+    for key in _DATE_META:
+        if iso_date(found.get(key)):
+            return iso_date(found[key])
+    return None
+
+
+def _is_navigation(tag: Tag) -> bool:
+    if tag.has_attr("hidden") or tag.get("aria-hidden", "").lower() == "true":
+        return True
+    if _HIDDEN_STYLE.search(tag.get("style", "")):
+        return True
+    if tag.get("role", "").lower() in _NAV_ROLES:
+        return True
+    names = " ".join(tag.get("class", []) if isinstance(tag.get("class"), list) else [str(tag.get("class", ""))])
+    return tag.name != "body" and bool(_NAV_NAME.search(f"{names} {tag.get('id', '')}"))
+
+
+def _link_block(tag: Tag) -> bool:
+    """A block that is mostly links: a menu or a contents list, not prose with links."""
+    links = tag.find_all("a", href=True)
+    if len(links) < 3 or tag.find(_HEADINGS):
+        return False
+    words = len(_WORDS.findall(tag.get_text(" ")))
+    linked = sum(len(_WORDS.findall(a.get_text(" "))) for a in links)
+    return words > 0 and linked >= 0.7 * words
+
+
+def _heading_anchors(soup: BeautifulSoup) -> set[str]:
+    """Ids and names that point at a heading: the targets of a contents list."""
+    anchors = set()
+    for heading in soup.find_all(_HEADINGS):
+        for tag in [heading, *heading.find_all(True)]:
+            anchors.update(str(tag.get(key)) for key in ("id", "name") if tag.get(key))
+    return anchors
+
+
+def _contents_list(tag: Tag, anchors: set[str]) -> bool:
+    """A list whose every item links to a heading of this page: a (chapter) contents
+    list, even when its items carry some words besides the link."""
+    items = tag.find_all(["li", "dt"], recursive=False)
+    if len(items) < 2:
+        return False
+    return all(any(a["href"].partition("#")[2] in anchors for a in item.find_all("a", href=True)
+                   if "#" in a["href"]) for item in items)
+
+
+def _prune(soup: BeautifulSoup) -> None:
+    drop = soup.find_all(_DROP) + soup.find_all(lambda t: isinstance(t, Tag) and _is_navigation(t))
+    for tag in drop:
+        tag.extract()  # not decompose(): the list also holds descendants of tags already removed
+    anchors = _heading_anchors(soup)
+    for tag in soup.find_all(_LINK_BLOCKS):
+        if tag.parent is not None and (_link_block(tag) or (tag.name in ("ul", "ol", "dl") and _contents_list(tag, anchors))):
+            tag.extract()
+
+
+class _HtmlWalker:
+    """Collects visible text into blocks; each heading closes the current segment."""
+
+    def __init__(self):
+        self.segments: list[Segment] = []
+        self.section: str | None = None
+        self.blocks: list[tuple[str, bool]] = []  # (text, is a list item)
+        self.buffer: list[str] = []
+        self.in_item = False  # next block is an <li>'s own text, even if a nested list follows
+
+    def walk(self, node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, PreformattedString):  # comments, doctype, CDATA
+                continue
+            if isinstance(child, NavigableString):
+                self.buffer.append(re.sub(r"\s+", " ", child))  # source line breaks are invisible
+            elif child.name == "br":
+                self.buffer.append("\n")
+            elif child.name in _INLINE:
+                self.walk(child)
+            elif child.name in ("td", "th"):
+                self.walk(child)
+                self.buffer.append(" ")
+            elif child.name in _HEADINGS and not child.find(["p", "ul", "ol", "table", *_HEADINGS]):
+                self.heading(child)  # (an unclosed heading swallows the page: then it is a block)
+            elif child.name == "pre":  # whitespace is meaningful in preformatted text
+                self.flush()
+                self.blocks.append((child.get_text().strip("\n"), False))
+            else:
+                self.flush()
+                self.in_item = self.in_item or child.name == "li"
+                self.walk(child)
+                self.flush()
+                self.in_item = self.in_item and child.name != "li"
+
+    def flush(self) -> None:
+        lines = (squash(line) for line in "".join(self.buffer).split("\n"))
+        text, self.buffer = "\n".join(line for line in lines if line), []
+        if text:
+            self.blocks.append(("- " + text if self.in_item else text, self.in_item))
+            self.in_item = False
+
+    def heading(self, tag: Tag | None) -> None:
+        self.flush()
+        text = ""
+        for i, (block, item) in enumerate(self.blocks):  # consecutive list items: one line each
+            text += ("" if i == 0 else "\n" if item and self.blocks[i - 1][1] else "\n\n") + block
+        self.segments.append(Segment(text, section=self.section))
+        self.section, self.blocks = (squash(tag.get_text()) or None) if tag else None, []
