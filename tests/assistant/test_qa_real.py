@@ -101,3 +101,87 @@ def test_json_shape(real_assistant):
     assert {"retrieve", "answer", "total"} <= set(data["timings_ms"])
     # added: the printed page label, the document date and whether it is the visitor's own upload
     assert {"page_label", "date", "private"} <= set(c) and c["private"] is False
+
+
+# --- the failure classes of the first build (issue 8), one test each -------------------------
+
+def _known_failure(reason: str):
+    """Still failing with the fitted scorer: run, reported as xfailed (never as passed),
+    and strict, so the day it passes the marker must go."""
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+FAILURE_CLASSES = [
+    # a list question answered with the list it asks for, with its items, not another list
+    pytest.param("Op welke vier gebieden richt de regio zich met haar impactportfolio's?",
+                 ["Digitalisering", "Innovatie in de zorg", "Circulaire economie", "Sleuteltechnologieën"],
+                 marks=_known_failure("the scorer ranks the lead-in of another four-item list (actielijnen) higher: "
+                                      "it shares 'richt', 'regio' and 'vier' with the question")),
+    # a key–value line ("Rijk: het ministerie van …") found beside prose about the same deal
+    pytest.param("Welke departementen van het Rijk zijn bij de nieuwe Regio Deal betrokken?", ["OCW", "EZK", "BZK"],
+                 marks=_known_failure("'departementen' is 'ministerie' in the text; no unit holds the asked "
+                                      "word, and prose about Rijk and Regio outscores the key-value line")),
+    # a name standing over its title ("Wim Boomkamp" / "Voorzitter Twente Board")
+    pytest.param("Wie ondertekent het voorwoord van het strategisch plan?", ["Wim Boomkamp"],
+                 marks=_known_failure("'voorwoord' is not in the plan; knowing that the opening text signed by the "
+                                      "chair is the foreword needs reading, not matching")),
+    # a name inside a long sentence about the right thing
+    ("Met welke universiteit werkt de regio samen?", ["Universiteit Twente"]),
+    # a figure whose sentence does not repeat the programme's name (the heading and title do)
+    ("Hoeveel inwoners heeft de regio Twente?", ["634.000"]),
+]
+
+
+@pytest.mark.parametrize("question, facts", FAILURE_CLASSES)
+def test_failure_classes_of_the_first_build(real_assistant, question, facts):
+    answer = real_assistant.ask(question)
+    assert not answer.refused, answer.text
+    missing = [f for f in facts if f not in answer.text]
+    assert not missing, f"{missing} missing from: {answer.text}"
+
+
+def test_a_contact_question_gets_that_contact_and_nothing_unrelated(real_assistant):
+    answer = real_assistant.ask("Wat is het telefoonnummer van Ayke van Bloem?")
+    assert "06-50067237" in answer.text and len(answer.citations) == 1
+    # the flyer prints both contacts on one line; nothing else is added
+    assert len(answer.text.split()) <= 40, answer.text
+
+
+@_known_failure("the passage about start-up support names Novel-T and holds figures; answerability stays above "
+                "the threshold chosen on dev")
+def test_a_passing_mention_does_not_answer(real_assistant):
+    """Novel-T is named in passing; how many start-ups it financed is nowhere."""
+    answer = real_assistant.ask("Hoeveel start-ups heeft Novel-T vorig jaar gefinancierd?")
+    assert answer.refused, answer.text
+
+
+def _turn(assistant, question, history=None):
+    answer = assistant.ask(question, history or [])
+    return answer, (history or []) + [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": answer.text, "passages": [c.chunk_id for c in answer.citations]}]
+
+
+@_known_failure("the question is rewritten right, but the scorer prefers the sentence on the total invested "
+                "in the region (80 miljoen) over the line 'Regio: 25 mln'")
+def test_an_elliptic_follow_up_replaces_the_matching_part(real_assistant):
+    first, history = _turn(real_assistant, "Hoeveel investeert het Rijk in de Regio Deal Twente?")
+    assert "Rijk: 25 mln" in first.text
+    answer, _ = _turn(real_assistant, "En de regio?", history)
+    assert not answer.refused and "Regio: 25 mln" in answer.text, answer.text
+    assert answer.query == "Hoeveel investeert de regio in de Regio Deal Twente?"
+
+
+def test_a_pronoun_follow_up_does_not_repeat_the_previous_answer(real_assistant):
+    first, history = _turn(real_assistant, "Wat is de Innovatiesprong Twente?")
+    answer, _ = _turn(real_assistant, "En wie zit daarachter?", history)
+    assert not answer.refused and answer.text != first.text, answer.text
+    assert any(w in answer.text for w in ("partners", "bedrijfsleven", "overheid", "Triple Helix")), answer.text
+
+
+def test_an_ordinal_follow_up_resolves_against_the_previous_list(real_assistant):
+    first, history = _turn(real_assistant, "Welke impactportfolio's heeft de Twente Board gekozen?")
+    assert first.text.count("\n- ") >= 4, first.text
+    answer, _ = _turn(real_assistant, "En de tweede?", history)
+    assert not answer.refused and "zorg" in answer.text.lower(), answer.text
+    assert answer.query.startswith("Innovatie in de zorg")  # searched for the item, near the list
