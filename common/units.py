@@ -47,10 +47,15 @@ def split_units(text: str, section: str | None = None) -> list[Unit]:
             units.append(Unit(text, len(units), BULLET, line_no, start + max(raw.find(text), 0), lead_in))
             continue
         kind = HEADING if line_no == 0 and section is not None and line == section else SENTENCE
-        cursor = 0
+        first_of_line, cursor = len(units), 0
         for sentence in split_sentences(line):
             found = raw.find(sentence, cursor)
             cursor = found + len(sentence) if found >= 0 else cursor
             units.append(Unit(sentence, len(units), kind, line_no, start + max(found, 0)))
-        lead_in = len(units) - 1 if units and units[-1].text.rstrip().endswith(":") else None
+        if units and units[-1].text.rstrip().endswith(":"):
+            lead_in = len(units) - 1
+        elif not (units and first_of_line < len(units) and first_of_line > 0 and units[first_of_line - 1].bullet):
+            # a paragraph right after a list item is that item's second paragraph ("Kies Opmaak -
+            # Pagina." / "De opdracht is niet zichtbaar …"): the items after it stay in the list
+            lead_in = None
     return units

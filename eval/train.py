@@ -111,7 +111,7 @@ def dev_figures(answerer, dev: list[Example]) -> dict:
     return {"fact_recall": float(np.mean(recall)) if recall else 0.0,
             "all_facts": float(np.mean(all_facts)) if all_facts else 0.0,
             "false_refusal_rate": false_refusals / max(len(answerable), 1),
-            "refusal_accuracy": refused_unanswerable / unanswerable if unanswerable else 0.0,
+            "refusal_accuracy": refused_unanswerable / unanswerable if unanswerable else None,
             "median_words": statistics.median(words) if words else 0, "n": len(dev)}
 
 
@@ -180,7 +180,7 @@ def fit(train: list[Example], dev: list[Example], max_false: float, log=print, o
                 scorer.second_pick_, scorer.whole_passage_ = pick, whole
                 figures = dev_figures(ExtractiveAnswerer(scorer), dev)
                 # in budget first, then facts and refusals, then the shorter answer
-                key = (figures["median_words"] <= 60, round(figures["fact_recall"] + 0.5 * figures["refusal_accuracy"], 4),
+                key = (figures["median_words"] <= 60, round(figures["fact_recall"] + 0.5 * (figures["refusal_accuracy"] or 0.0), 4),
                        figures["all_facts"], -figures["median_words"])
                 log(f"C={C:<5} second_pick={pick:<4} whole_passage={whole:<3} threshold={scorer.threshold_:.3f} " +
                     " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
