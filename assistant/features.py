@@ -74,7 +74,7 @@ def _terms(text: str) -> frozenset[str]:
     return term_set(text)
 
 
-def coverage(weights: dict[str, float], terms: frozenset[str] | set[str], total: float | None = None) -> float:
+def coverage(weights: dict[str, float], terms: frozenset[str], total: float | None = None) -> float:
     total = total if total is not None else (sum(weights.values()) or 1.0)
     return sum(w * match(t, terms) for t, w in weights.items()) / total
 
@@ -149,13 +149,19 @@ def featurize(query: Query, passages: list[Passage], candidates: list[Candidate]
     name_total = sum(query.names.values())
     previous = set(query.follow_up.previous_answer) if query.follow_up else set()
     own = np.array([coverage(query.terms, c.terms, total) if query.terms else 0.0 for c in candidates])
+    # what only depends on the passage, once per passage
+    passage_cover = [coverage(query.terms, a, total) if query.terms else 0.0 for a in around]
+    follow_cover = [coverage(query.context, a) if query.context else 0.0 for a in around]
+    names_gone = [sum(w for t, w in query.names.items() if not match(t, a)) / name_total if name_total else 0.0
+                  for a in around]
+    focus_gone = [1.0 - coverage(query.focus, a) if query.focus else 0.0 for a in around]
     for row, c in enumerate(candidates):
         p, u = passages[c.passage], c.unit
         before = row - 1 if row > 0 and candidates[row - 1].passage == c.passage else None
         after = row + 1 if row + 1 < len(candidates) and candidates[row + 1].passage == c.passage else None
         units = units_by_passage[c.passage]
         lead_terms = _terms(units[u.lead_in].text) if u.lead_in is not None and u.lead_in < len(units) else frozenset()
-        context = c.terms | heading[c.passage] | lead_terms
+        context = frozenset(c.terms | heading[c.passage] | lead_terms)
         items = list_items(units, u)
         fit = fits_form(query, u.text, items)
         words = len(u.text.split())
@@ -166,8 +172,8 @@ def featurize(query: Query, passages: list[Passage], candidates: list[Candidate]
         x[INDEX["dense_prev"]] = dense[before] if before is not None else 0.0
         x[INDEX["dense_next"]] = dense[after] if after is not None else 0.0
         x[INDEX["lex_context"]] = coverage(query.terms, context, total) if query.terms else 0.0
-        x[INDEX["lex_passage"]] = coverage(query.terms, around[c.passage], total) if query.terms else 0.0
-        x[INDEX["follow_context"]] = coverage(query.context, around[c.passage]) if query.context else 0.0
+        x[INDEX["lex_passage"]] = passage_cover[c.passage]
+        x[INDEX["follow_context"]] = follow_cover[c.passage]
         x[INDEX["dense"]] = dense[row]
         x[INDEX["dense_gap"]] = dense[row] - best_dense
         x[INDEX["dense_passage"]] = p.dense if p.dense is not None else 0.0
@@ -178,12 +184,10 @@ def featurize(query: Query, passages: list[Passage], candidates: list[Candidate]
         if query.count:
             x[INDEX["count_asked"]] = 1.0
             x[INDEX["count_fit"]] = 1.0 if items >= query.count - 1 else 0.0
-        if name_total:
-            x[INDEX["names_missing"]] = sum(w for t, w in query.names.items()
-                                            if not match(t, around[c.passage])) / name_total
+        x[INDEX["names_missing"]] = names_gone[c.passage]
         if query.focus:
             x[INDEX["focus_missing"]] = 1.0 - coverage(query.focus, context)
-            x[INDEX["focus_missing_passage"]] = 1.0 - coverage(query.focus, around[c.passage])
+            x[INDEX["focus_missing_passage"]] = focus_gone[c.passage]
         x[INDEX["unknown"]] = query.unknown
         x[INDEX["new_figures"]] = 1.0 if figures(u.text) - query.numbers else 0.0
         x[INDEX["heading"]] = 1.0 if u.heading else 0.0

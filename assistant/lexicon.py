@@ -80,7 +80,8 @@ def term_set(text: str) -> frozenset[str]:
     return frozenset(content_terms(text))
 
 
-def match(term: str, terms: frozenset[str] | set[str]) -> float:
+@lru_cache(maxsize=262144)
+def match(term: str, terms: frozenset[str]) -> float:
     """How well a question term is found among a text's terms: 1 exactly; 0.9 for an
     inflection the stemmer leaves apart ("ministeries"/"ministerie"); 0.7 inside a Dutch
     compound ("financiering" in "financieringsbronnen")."""
