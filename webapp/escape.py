@@ -23,6 +23,12 @@ _MD_DIRECTIVE = re.compile(r":(?=[A-Za-z])")
 _ESCAPED_MARKER = re.compile(r"(?<![A-Za-z0-9\\])\\\[(\d{1,3}(?:,\s?\d{1,3})*)\\\](?!:)")
 _MARKER = re.compile(r"(?<![A-Za-z0-9\\])\[(\d{1,3}(?:,\s?\d{1,3})*)\](?![:(])")
 _BULLET = re.compile(r"^[-•*]\s+")
+# Bare URLs and e-mail addresses become links on the page even when every Markdown
+# character is escaped (Streamlit linkifies the rendered text). An invisible word
+# joiner (U+2060) inside the pattern keeps them plain text that reads the same.
+_JOINER = "\u2060"
+_AUTOLINK = [("://", _JOINER + "://"), ("www.", "www" + _JOINER + "."), ("WWW.", "WWW" + _JOINER + "."),
+             ("@", _JOINER + "@")]
 
 
 def _escape_line(line: str) -> str:
@@ -30,6 +36,8 @@ def _escape_line(line: str) -> str:
     line = _MD_INLINE.sub(r"\\\1", line)
     line = _MD_DIRECTIVE.sub(r"\\:", line)
     line = _MD_ORDERED.sub(r"\1\\.", _MD_LINE_START.sub(r"\\\1", line))
+    for pattern, safe in _AUTOLINK:
+        line = line.replace(pattern, safe)
     return _ESCAPED_MARKER.sub(r"[\1]", line)
 
 

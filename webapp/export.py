@@ -17,7 +17,7 @@ def file_stem(conversation: Conversation) -> str:
     return f"twente-board-{title or 'gesprek'}-{conversation.created[:10]}"
 
 
-def _source_line(c, titles: dict[str, str]) -> str:
+def _source_line(c) -> str:
     loc = location(c.page, None if c.section == c.title else c.section, c.page_label)
     parts = [c.title, loc, document_date(c.date) if c.date else "", "eigen document" if c.private else ""]
     return " — ".join(p for p in parts if p)
@@ -43,7 +43,7 @@ def to_markdown(conversation: Conversation, turns: list[Turn], tz: tzinfo, title
         if answer.citations:
             lines += ["**Bronnen**", ""]
             for c in answer.citations:
-                lines.append(f"{c.n}. {_source_line(c, titles)}")
+                lines.append(f"{c.n}. {_source_line(c)}")
                 if c.quote:
                     lines.append(f"   > {' '.join(c.quote.split())}")
             lines.append("")

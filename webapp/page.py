@@ -147,8 +147,9 @@ def _answer_progress(app: Services, conversation: str, waiting: dict) -> Callabl
         if current and current[0] in waiting:
             text = current[1]
             loading = not app.loaded.is_set()
+            # an LLM's answer as it is written; the sources follow when it is done
             waiting[current[0]].markdown(
-                md_escape(text) + " ▌" if text else
+                md_escape(text) + " " + busy_html("") if text else
                 busy_html("De assistent wordt geladen…" if loading else "Zoeken in de documenten…"),
                 unsafe_allow_html=True)
         elif not app.answers.busy(conversation):
