@@ -22,7 +22,7 @@ from webapp.dutch import when
 from webapp.escape import md_escape
 from webapp.files import PRIVATE, SHARED, FileRef
 from webapp.services import Services
-from webapp.uploads import UploadResult, upload_types
+from webapp.uploads import UploadResult, kinds_label, upload_types
 from webapp.visitor import Visitor
 
 log = logging.getLogger("twente_board.app.admin")
@@ -148,7 +148,7 @@ def _add(app: Services, visitor: Visitor, files: list) -> None:
 def render_panel(app: Services, visitor: Visitor, view, watch) -> None:
     from webapp.sidebar import render_upload_result
 
-    st.header("Beheer van de gedeelde documenten")
+    st.header("Beheer van de gedeelde documenten", anchor=False)
     st.caption("Wat je hier verandert, geldt voor alle bezoekers en komt in het logboek.")
     job = app.jobs.get(JOB)
     running = job is not None and not job.done
@@ -197,7 +197,7 @@ def render_panel(app: Services, visitor: Visitor, view, watch) -> None:
         if not found:
             st.caption("Er zijn nu geen uploads van bezoekers.")
     with add:
-        files = st.file_uploader("PDF, TXT, Markdown of HTML", type=upload_types(), accept_multiple_files=True,
+        files = st.file_uploader(kinds_label(), type=upload_types(), accept_multiple_files=True,
                                  key=f"admin-uploader-{st.session_state.tb_round}",
                                  max_upload_size=app.settings.max_upload_mb)
         st.button("Toevoegen aan de gedeelde index", disabled=not files or running, type="primary",

@@ -124,6 +124,7 @@ const WORDS = new Map([
   ["Chat message from assistant", "Antwoord van de assistent"], ["Press Enter to apply", "Enter: toepassen"],
   ["Press Enter to submit form", "Enter: versturen"], ["Close", "Sluiten"], ["Clear all", "Alles wissen"],
   ["Remove file", "Bestand verwijderen"], ["Delete", "Verwijderen"], ["Open", "Openen"],
+  ["Add files", "Bestanden toevoegen"], ["add icon", "toevoegen"], ["Link to heading", "Link naar deze kop"],
 ]);
 const PATTERNS = [
   [/^(\\d+(?:\\.\\d+)?)\\s*([KMG]B) per file(?: • (.*))?$/,
@@ -136,7 +137,7 @@ const PATTERNS = [
 function skipped(el) {
   const md = el.closest("[data-testid='stMarkdownContainer']");
   if (md && !md.closest("[data-testid='stFileUploaderDropzone']")) return true;
-  return !!el.closest("textarea, input, [data-testid='stBidiComponent']");
+  return !!el.closest("[data-testid='stBidiComponent']");
 }
 
 function dutch(text) {

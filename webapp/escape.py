@@ -19,9 +19,10 @@ _MD_ORDERED = re.compile(r"^(\d+)\.")
 # Streamlit directives and icons (":red[…]", ":material/…:") start with ":" + a letter.
 _MD_DIRECTIVE = re.compile(r":(?=[A-Za-z])")
 # "[3]" / "[1, 2]" citation markers, escaped by the above; restored so they read as
-# "[3]". Safe: a bare "[3]" is no link once every "(" and "]:" definition is escaped.
-_ESCAPED_MARKER = re.compile(r"(?<![A-Za-z0-9\\])\\\[(\d{1,3}(?:,\s?\d{1,3})*)\\\](?!:)")
-_MARKER = re.compile(r"(?<![A-Za-z0-9\\])\[(\d{1,3}(?:,\s?\d{1,3})*)\](?![:(])")
+# "[3]". Safe: a bare "[3]" is no link once every "(" is escaped and a "[3]:" that
+# starts a line (a link reference definition) stays escaped.
+_ESCAPED_MARKER = re.compile(r"(?<![A-Za-z0-9\\])\\\[(\d{1,3}(?:,\s?\d{1,3})*)\\\](:?)")
+_MARKER = re.compile(r"(?<![A-Za-z0-9\\])\[(\d{1,3}(?:,\s?\d{1,3})*)\](?!\()")
 _BULLET = re.compile(r"^[-•*]\s+")
 # Bare URLs and e-mail addresses become links on the page even when every Markdown
 # character is escaped (Streamlit linkifies the rendered text). An invisible word
@@ -38,7 +39,13 @@ def _escape_line(line: str) -> str:
     line = _MD_ORDERED.sub(r"\1\\.", _MD_LINE_START.sub(r"\\\1", line))
     for pattern, safe in _AUTOLINK:
         line = line.replace(pattern, safe)
-    return _ESCAPED_MARKER.sub(r"[\1]", line)
+    return _ESCAPED_MARKER.sub(_restore_marker, line)
+
+
+def _restore_marker(m: re.Match) -> str:
+    if m.group(2) and not m.string[:m.start()].strip():
+        return m.group(0)  # "[3]:" opening a line would define a link
+    return f"[{m.group(1)}]{m.group(2)}"
 
 
 def md_escape(text: str) -> str:
@@ -115,3 +122,12 @@ def source_label(n: int | None, title: str, page: int | None, section: str | Non
     loc = location(page, None if section == title else section, page_label)  # a one-section file repeats its title
     label = (f"[{n}] " if n is not None else "") + title + (f" — {loc}" if loc else "")
     return md_escape(label)  # expander and button labels are Markdown too
+
+
+_LABEL_SAFE = re.compile(r"\\([().#+!|-])")
+
+
+def label_escape(text: str) -> str:
+    """A title as a widget label: escaped like ``md_escape``, but without the escapes
+    a one-line label does not need (they would be read aloud in its aria-label)."""
+    return _LABEL_SAFE.sub(r"\1", md_escape(" ".join((text or "").split())))

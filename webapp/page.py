@@ -91,7 +91,7 @@ def main() -> None:
                     ask_everywhere=lambda question: session.ask_everywhere(app, visitor, question))
     sidebar.render(app, visitor, view, watch)
 
-    st.title(TITLE)
+    st.title(TITLE, anchor=False)
     st.caption(INTRO)
     message = st.session_state.pop("tb_message", None)
     if message:

@@ -10,12 +10,12 @@ import streamlit as st
 
 from webapp import admin, session
 from webapp.dutch import count, when
-from webapp.escape import md_escape
+from webapp.escape import label_escape, md_escape
 from webapp.export import file_stem, to_json, to_markdown
 from webapp.files import PRIVATE, SHARED, FileRef
 from webapp.render import TurnView
 from webapp.services import Services
-from webapp.uploads import STATUS_ICONS, UploadResult, upload_types
+from webapp.uploads import STATUS_ICONS, UploadResult, kinds_label, upload_types
 from webapp.visitor import Visitor
 
 MAX_LISTED = 30
@@ -33,13 +33,13 @@ def render(app: Services, visitor: Visitor, view: TurnView, watch) -> None:
 
 
 def render_conversations(app: Services, visitor: Visitor, view: TurnView) -> None:
-    st.subheader("Mijn gesprekken")
+    st.subheader("Mijn gesprekken", anchor=False)
     current = session.conversation_id()
     conversations = app.conversations.list(visitor.owner, MAX_LISTED)
     if not conversations:
         st.caption("Nog geen gesprekken. Je gesprekken blijven bewaard in deze browser.")
     for c in conversations:
-        st.button(md_escape(c.title or "Nieuw gesprek"), key=f"conv-{c.id}", width="stretch",
+        st.button(label_escape(c.title or "Nieuw gesprek"), key=f"conv-{c.id}", width="stretch",
                   type="secondary" if c.id == current else "tertiary", help=f"Laatst bijgewerkt {when(c.updated, view.tz)}",
                   on_click=session.open_conversation, args=(c.id,))
     if not visitor.remembered:
@@ -73,7 +73,7 @@ def render_filter(app: Services, view: TurnView) -> None:
     label = f"Zoek alleen in ({len(active)} gekozen)" if active else "Zoek alleen in…"
     with st.expander(label, expanded=bool(active), icon=":material/filter_alt:"):
         for source, title in sorted(view.titles.items(), key=lambda item: item[1].lower()):
-            st.checkbox(md_escape(title), key=f"filter-{source}")
+            st.checkbox(label_escape(title), key=f"filter-{source}")
         st.caption("Niets aangevinkt: alle documenten. Je eigen documenten worden altijd doorzocht. "
                    "Een nieuw gesprek begint zonder filter.")
 
@@ -83,7 +83,7 @@ def _retention(hours: float) -> str:
 
 
 def render_own_documents(app: Services, visitor: Visitor, view: TurnView, watch) -> None:
-    st.subheader("Mijn documenten")
+    st.subheader("Mijn documenten", anchor=False)
     conversation = session.conversation_id()
     st.caption(f"Alleen voor jou en alleen in dit gesprek; ze worden {_retention(app.settings.private_retention_hours)} "
                "na je laatste upload verwijderd. Ze worden niet toegevoegd aan de documenten van de Twente Board.")
@@ -115,7 +115,7 @@ def render_own_documents(app: Services, visitor: Visitor, view: TurnView, watch)
     if shown is not None and shown_key == key:
         render_upload_result(shown.result if shown.error is None else
                              UploadResult(error=f"Toevoegen is mislukt: {shown.error}"))
-    files = st.file_uploader("PDF, TXT, Markdown of HTML", type=upload_types(), accept_multiple_files=True,
+    files = st.file_uploader(kinds_label(), type=upload_types(), accept_multiple_files=True,
                              key=f"uploader-{st.session_state.tb_round}", max_upload_size=app.settings.max_upload_mb,
                              disabled=running)
     st.button("Toevoegen aan mijn documenten", disabled=not files or running, width="stretch",
@@ -134,7 +134,7 @@ def render_upload_result(result: UploadResult | None) -> None:
 
 
 def render_shared_documents(app: Services, view: TurnView) -> None:
-    st.subheader("Documenten van de Twente Board")
+    st.subheader("Documenten van de Twente Board", anchor=False)
     documents = app.corpus.documents()
     if not documents:
         st.caption("Nog geen documenten.")

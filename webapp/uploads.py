@@ -50,6 +50,21 @@ def upload_types() -> list[str]:
     return sorted(ext.lstrip(".") for ext in supported())
 
 
+_KIND_NAMES = {".pdf": "PDF", ".docx": "Word", ".txt": "tekst", ".md": "Markdown", ".markdown": "Markdown",
+               ".html": "HTML", ".htm": "HTML"}
+
+
+def kinds_label() -> str:
+    """What can be uploaded, for people: "PDF, Word, tekst, Markdown of HTML"."""
+    order = list(_KIND_NAMES)
+    names: list[str] = []
+    for ext in sorted(supported(), key=lambda e: (order.index(e) if e in order else len(order), e)):
+        name = _KIND_NAMES.get(ext, ext.lstrip(".").upper())
+        if name not in names:
+            names.append(name)
+    return ", ".join(names[:-1]) + " of " + names[-1] if len(names) > 1 else "".join(names)
+
+
 def ingest_uploads(files: list[tuple[str, bytes]], folder: Path, settings, embedder, *, max_bytes: int,
                    refuse: Callable[[str], str | None] = lambda name: None,
                    progress: Progress | None = None) -> UploadResult:
@@ -78,7 +93,7 @@ def ingest_uploads(files: list[tuple[str, bytes]], folder: Path, settings, embed
         if not name or not Path(name).stem:
             name, reason = str(raw_name), "ongeldige bestandsnaam"
         elif suffix not in allowed:
-            reason = f"bestandstype '{suffix or '(geen)'}' wordt niet ondersteund; kies PDF, TXT, Markdown of HTML"
+            reason = f"bestandstype '{suffix or '(geen)'}' wordt niet ondersteund; kies {kinds_label()}"
         elif name in saved:
             reason = "staat twee keer in deze upload"
         elif len(data) > max_bytes:

