@@ -207,7 +207,8 @@ def render_panel(app: Services, visitor: Visitor, view, watch) -> None:
         if not entries:
             st.caption("Nog geen wijzigingen.")
         rows = ["| tijd | wie | wat | document |", "|---|---|---|---|"]
-        rows += [f"| {when(e.get('tijd'), view.tz)} | {md_escape(e.get('wie', ''))} | {md_escape(e.get('actie', ''))} | "
-                 f"{md_escape(e.get('titel') or e.get('document', ''))} |" for e in entries]
+        rows += [f"| {when(e.get('tijd'), view.tz)} | {md_escape(e.get('wie', ''))} | "
+                 f"{md_escape(e.get('actie', ''))} | {md_escape(e.get('titel') or e.get('document', ''))} |"
+                 for e in entries]
         if entries:
             st.markdown("\n".join(rows))

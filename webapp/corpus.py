@@ -57,7 +57,8 @@ class SharedCorpus:
 
     # ------------------------------------------------------------------ changes
 
-    def add(self, files: list[tuple[str, bytes]], who: str, assistant, progress: Progress | None = None) -> UploadResult:
+    def add(self, files: list[tuple[str, bytes]], who: str, assistant,
+            progress: Progress | None = None) -> UploadResult:
         with self._lock:
             result = ingest_uploads(files, self.uploads, self.settings, assistant.embedder,
                                     max_bytes=self.settings.max_upload_mb * 2**20, progress=progress)
@@ -94,8 +95,8 @@ class SharedCorpus:
             path = Path(entry.path)
             folder = path.parent
             known = {Path(e.path).resolve() for e in manifest.files.values()}
-            strangers = sorted(f.name for f in (scan([folder], skip=self.settings.store_dir)[0] if folder.is_dir() else [])
-                               if f.resolve() not in known and f.suffix.lower() in supported())
+            present = scan([folder], skip=self.settings.store_dir)[0] if folder.is_dir() else []
+            strangers = sorted(f.name for f in present if f.resolve() not in known and f.suffix.lower() in supported())
             if strangers:
                 # reading the folder again would add these; leave that to someone who means to
                 return (f"De map {folder} bevat ook documenten die niet in de index staan ({', '.join(strangers[:3])}"

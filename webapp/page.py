@@ -40,7 +40,9 @@ POLL = 0.2  # s between looks at answers and uploads under way
 
 class Watch:
     """Work under way that this run shows: each step updates its part of the page and
-    says whether to keep waiting ("wait"), redraw the page ("rerun") or stop ("done")."""
+    says whether to keep waiting ("wait") or to draw the page again ("rerun"), which it
+    does once the work is done. The page stays interactive meanwhile: a click or a new
+    question interrupts the wait and starts a new run, which waits again."""
 
     def __init__(self):
         self.steps: list[Callable[[], str]] = []
@@ -50,12 +52,8 @@ class Watch:
 
     def run(self) -> None:
         while self.steps:
-            for step in list(self.steps):
-                outcome = step()
-                if outcome == "rerun":
-                    st.rerun()
-                if outcome == "done":
-                    self.steps.remove(step)
+            if any(step() == "rerun" for step in self.steps):
+                st.rerun()
             time.sleep(POLL)
 
 
@@ -83,11 +81,12 @@ def main() -> None:
     with st.bottom:
         page_bridge()
         if talking:
-            session.take_questions(app, visitor, ask_box(st.session_state.tb_seq, settings.max_question_chars, PLACEHOLDER))
+            typed = ask_box(st.session_state.tb_seq, settings.max_question_chars, PLACEHOLDER)
+            session.take_questions(app, visitor, typed)
 
     watch = Watch()
     view = TurnView(conversation_id() or "", app.links, zone(st.context.timezone), _titles(app),
-                    rate=lambda turn, rating, reason, comment: session.rate(app, visitor, turn, rating, reason, comment),
+                    rate=lambda turn, *rating: session.rate(app, visitor, turn, *rating),
                     ask_everywhere=lambda question: session.ask_everywhere(app, visitor, question))
     sidebar.render(app, visitor, view, watch)
 

@@ -40,7 +40,8 @@ def render_conversations(app: Services, visitor: Visitor, view: TurnView) -> Non
         st.caption("Nog geen gesprekken. Je gesprekken blijven bewaard in deze browser.")
     for c in conversations:
         st.button(label_escape(c.title or "Nieuw gesprek"), key=f"conv-{c.id}", width="stretch",
-                  type="secondary" if c.id == current else "tertiary", help=f"Laatst bijgewerkt {when(c.updated, view.tz)}",
+                  type="secondary" if c.id == current else "tertiary",
+                  help=f"Laatst bijgewerkt {when(c.updated, view.tz)}",
                   on_click=session.open_conversation, args=(c.id,))
     if not visitor.remembered:
         st.caption("Je browser bewaart geen cookie van deze site: je gesprekken blijven alleen in dit tabblad.")
@@ -79,13 +80,16 @@ def render_filter(app: Services, view: TurnView) -> None:
 
 
 def _retention(hours: float) -> str:
-    return count(round(hours / 24), "dag", "dagen") if hours >= 24 and hours % 24 == 0 else count(round(hours), "uur", "uur")
+    if hours >= 24 and hours % 24 == 0:
+        return count(round(hours / 24), "dag", "dagen")
+    return count(round(hours), "uur", "uur")
 
 
 def render_own_documents(app: Services, visitor: Visitor, view: TurnView, watch) -> None:
     st.subheader("Mijn documenten", anchor=False)
     conversation = session.conversation_id()
-    st.caption(f"Alleen voor jou en alleen in dit gesprek; ze worden {_retention(app.settings.private_retention_hours)} "
+    retention = _retention(app.settings.private_retention_hours)
+    st.caption(f"Alleen voor jou en alleen in dit gesprek; ze worden {retention} "
                "na je laatste upload verwijderd. Ze worden niet toegevoegd aan de documenten van de Twente Board.")
     documents = app.private.documents(conversation) if conversation else []
     for d in documents:
@@ -127,8 +131,8 @@ def render_upload_result(result: UploadResult | None) -> None:
         return
     if result.error:
         st.error(md_escape(result.error))
-    lines = [f"{STATUS_ICONS.get(status, '')} **{md_escape(name)}** — {status}" + (f": {md_escape(reason)}" if reason else "")
-             for name, status, reason in result.rows]
+    lines = [f"{STATUS_ICONS.get(status, '')} **{md_escape(name)}** — {status}"
+             + (f": {md_escape(reason)}" if reason else "") for name, status, reason in result.rows]
     if lines:
         (st.success if result.ok else st.warning)("  \n".join(lines))
 
