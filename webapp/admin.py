@@ -146,22 +146,14 @@ def _add(app: Services, visitor: Visitor, files: list) -> None:
 
 
 def render_panel(app: Services, visitor: Visitor, view, watch) -> None:
-    from webapp.sidebar import render_upload_result
+    from webapp.sidebar import job_progress, render_upload_result
 
     st.header("Beheer van de gedeelde documenten", anchor=False)
     st.caption("Wat je hier verandert, geldt voor alle bezoekers en komt in het logboek.")
     job = app.jobs.get(JOB)
     running = job is not None and not job.done
     if running:
-        bar = st.progress(job.fraction, text=f"{job.label}: {job.stage}")
-
-        def step() -> str:
-            if job.done:
-                return "rerun"
-            bar.progress(job.fraction, text=f"{job.label}: {job.stage}")
-            return "wait"
-
-        watch.add(step)
+        watch.add(job_progress(job, prefix=f"{job.label}: "))
     finished = app.jobs.take(JOB)
     if finished is not None:
         st.session_state.tb_admin_result = finished

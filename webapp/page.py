@@ -35,7 +35,7 @@ EXAMPLES = [  # one per user group the assistant is for
     ("Journalist", "Hoeveel investeert het Rijk in de Regio Deal Twente?"),
 ]
 PLACEHOLDER = "Stel een vraag over de documenten…"
-POLL = 0.2  # s between looks at answers and uploads under way
+POLL = 0.1  # s between looks at answers and uploads under way
 
 
 class Watch:
@@ -138,19 +138,21 @@ def render_conversation(app: Services, visitor: Visitor, view: TurnView, watch: 
 
 def _answer_progress(app: Services, conversation: str, waiting: dict) -> Callable[[], str]:
     before = len(waiting)
+    shown: dict[str, str] = {}  # what each placeholder shows: send only changes to the browser
 
     def step() -> str:
         if app.conversations.pending(conversation) < before:
             return "rerun"  # an answer is ready: draw it properly
         current = app.answers.partial(conversation)
         if current and current[0] in waiting:
-            text = current[1]
+            turn, text = current
             loading = not app.loaded.is_set()
             # an LLM's answer as it is written; the sources follow when it is done
-            waiting[current[0]].markdown(
-                md_escape(text) + " " + busy_html("") if text else
-                busy_html("De assistent wordt geladen…" if loading else "Zoeken in de documenten…"),
-                unsafe_allow_html=True)
+            html = (md_escape(text) + " " + busy_html("") if text else
+                    busy_html("De assistent wordt geladen…" if loading else "Zoeken in de documenten…"))
+            if shown.get(turn) != html:
+                waiting[turn].markdown(html, unsafe_allow_html=True)
+                shown[turn] = html
         elif not app.answers.busy(conversation):
             app.answers.kick(conversation)
         return "wait"

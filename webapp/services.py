@@ -50,13 +50,25 @@ class Services:
         try:
             from assistant.core import Assistant  # the heavy imports (Chroma, models) happen here
 
-            self._assistant = Assistant(self.settings)
+            assistant = Assistant(self.settings)
+            self._warm_up(assistant)
+            self._assistant = assistant
             log.info("assistant loaded in %.1f s", time.perf_counter() - started)
         except Exception as exc:  # a broken or foreign index, a missing model: shown on the page
             log.exception("assistant could not be loaded")
             self.load_error = str(exc) or type(exc).__name__
         finally:
             self.loaded.set()
+
+    @staticmethod
+    def _warm_up(assistant) -> None:
+        """One question nobody asked: the first real one then does not pay for opening
+        Chroma's index on disk and the first embedding."""
+        try:
+            for _ in assistant.ask_stream("Wat doet de Twente Board?"):
+                pass
+        except Exception:  # the real question will report what is wrong
+            log.warning("warming up the assistant failed", exc_info=True)
 
     def assistant(self, timeout: float | None = None):
         """The loaded Assistant, waiting for it; LoadError when loading failed."""

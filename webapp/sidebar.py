@@ -103,15 +103,7 @@ def render_own_documents(app: Services, visitor: Visitor, view: TurnView, watch)
     job = app.jobs.get(key) if key else None
     running = job is not None and not job.done
     if running:
-        bar = st.progress(job.fraction, text=job.stage)
-
-        def step() -> str:
-            if job.done:
-                return "rerun"
-            bar.progress(job.fraction, text=job.stage)
-            return "wait"
-
-        watch.add(step)
+        watch.add(job_progress(job))
     finished = app.jobs.take(key) if key else None
     if finished is not None:
         st.session_state.tb_upload = (key, finished)
@@ -124,6 +116,22 @@ def render_own_documents(app: Services, visitor: Visitor, view: TurnView, watch)
                              disabled=running)
     st.button("Toevoegen aan mijn documenten", disabled=not files or running, width="stretch",
               icon=":material/upload_file:", on_click=session.start_upload, args=(app, visitor, files))
+
+
+def job_progress(job, prefix: str = ""):
+    """A progress bar for a running job and the wait-loop step that moves it."""
+    bar = st.progress(job.fraction, text=prefix + job.stage)
+    shown = [(job.fraction, job.stage)]
+
+    def step() -> str:
+        if job.done:
+            return "rerun"
+        if (job.fraction, job.stage) != shown[0]:  # send only changes to the browser
+            shown[0] = (job.fraction, job.stage)
+            bar.progress(job.fraction, text=prefix + job.stage)
+        return "wait"
+
+    return step
 
 
 def render_upload_result(result: UploadResult | None) -> None:
