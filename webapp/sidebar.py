@@ -157,3 +157,4 @@ def render_shared_documents(app: Services, view: TurnView) -> None:
     items = "".join(f'<li><a href="{html.escape(app.links.url(FileRef(SHARED, "", d.source)))}" target="_blank" '
                     f'rel="noopener noreferrer">{html.escape(d.title)}</a></li>' for d in documents)
     st.markdown(f'<ul class="tb-docs">{items}</ul>', unsafe_allow_html=True)
+    st.caption(f"Antwoordmodus: {md_escape(app.settings.answer_mode)}")

@@ -100,6 +100,7 @@ def test_empty_screen_shows_intro_examples_and_corpus(app_env):
         assert question in labels
     sidebar = " ".join(m.value for m in at.sidebar.markdown) + " ".join(c.value for c in at.sidebar.caption)
     assert "Regio Deal Twente (4e tranche)" in sidebar and "5 documenten" in sidebar
+    assert "Antwoordmodus: extractief \\(offline\\)" in sidebar
     assert "Mijn gesprekken" in [s.value for s in at.sidebar.subheader]
     assert "Beheer" not in [e.label for e in at.sidebar.expander]  # no admin password configured
     assert not at.chat_message
@@ -242,6 +243,7 @@ def test_llm_mode_shows_the_fallback_notice(app_env, monkeypatch):
     monkeypatch.setenv("ASSISTANT_LLM_MODEL", "test-model")
     monkeypatch.setenv("ASSISTANT_LLM_TIMEOUT", "5")
     at = run_page()
+    assert "Antwoordmodus: LLM \\(openai: test-model\\)" in " ".join(c.value for c in at.sidebar.caption)
     ask(at, "Hoeveel investeert het Rijk in de Regio Deal Twente?")
     answer = turns(at)[-1].answer
     assert answer.notice and "25" in answer.text
