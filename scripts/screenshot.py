@@ -3,13 +3,15 @@
     .venv/bin/python scripts/screenshot.py [--store DIR] [--question "…"] [--out docs/screenshot.png]
 
 Starts the app exactly as `make run` does (on a free port, on the given index; default
-$ASSISTANT_STORE or data/store), asks the question in Debian's Chromium, opens the
-first source and saves the page. Needs /usr/bin/chromium (scripts/install-system-deps.sh).
+$ASSISTANT_STORE or data/store, with a throw-away folder for conversations and
+ratings), asks the question in Debian's Chromium and saves the page with the answer
+and its sources. Needs /usr/bin/chromium (scripts/install-system-deps.sh).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -43,9 +45,10 @@ def main() -> int:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-    # ratings clicked during a screenshot run must not end up in the real feedback log
-    env.update(ASSISTANT_STORE=str(args.store.resolve()),
-               ASSISTANT_FEEDBACK_FILE=str(Path(tempfile.gettempdir()) / "screenshot-feedback.jsonl"))
+    # the screenshot's conversation and ratings must not end up in the real app data
+    scratch = Path(tempfile.mkdtemp(prefix="screenshot-"))
+    env.update(ASSISTANT_STORE=str(args.store.resolve()), ASSISTANT_APP_DIR=str(scratch),
+               ASSISTANT_FEEDBACK_FILE=str(scratch / "feedback.jsonl"))
     python = PROJECT / ".venv" / "bin" / "python"
     server = subprocess.Popen(
         [str(python if python.exists() else sys.executable), "-m", "streamlit", "run", "app.py",
@@ -59,6 +62,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=15)
+        shutil.rmtree(scratch, ignore_errors=True)
     print(f"opgeslagen: {args.out}")
     return 0
 
@@ -81,7 +85,8 @@ def _shoot(url: str, args) -> None:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         try:
             page = browser.new_page(viewport={"width": args.width, "height": args.height})
             page.set_default_timeout(60_000)
@@ -90,12 +95,9 @@ def _shoot(url: str, args) -> None:
             box = page.get_by_placeholder("Stel een vraag over de documenten…")
             box.fill(args.question)
             box.press("Enter")
-            answer = page.get_by_test_id("stChatMessage").nth(1)
-            answer.get_by_test_id("stFeedback").wait_for()
-            expander = answer.get_by_test_id("stExpander").first
-            if expander.count():
-                expander.locator("summary").click()
-                page.wait_for_timeout(800)  # the expander animation
+            page.wait_for_function("() => document.querySelector('button.tb-copy') && "
+                                   "!document.querySelector('.tb-busy')")
+            page.wait_for_timeout(500)
             args.out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(args.out))
         finally:
