@@ -132,7 +132,7 @@ def test_missing_manifest_is_an_empty_index(tmp_path):
     assert Manifest.load(tmp_path) == Manifest() and Manifest.load(tmp_path).generation == 0
 
 
-@pytest.mark.parametrize("fmt", [0, 2, None, "1"])
+@pytest.mark.parametrize("fmt", [0, 3, None, "1"])
 def test_unknown_manifest_format_raises_a_clear_error(tmp_path, fmt):
     data = {"generation": 3, "embedder": "x", "updated_at": "", "files": {}}
     if fmt is not None:
