@@ -684,3 +684,43 @@ def test_store_inside_the_ingested_folder_is_not_ingested(tmp_path):
         assert report.exit_code == 0
     assert sorted(store(settings).manifest.files) == CORPUS
     assert sorted(second.unchanged) == CORPUS and not second.changed
+
+
+# --- merging never loses a fact -------------------------------------------------------------------------
+
+SHARED_NOTICE = ("De bibliotheek aan de Oude Markt in Enschede is op werkdagen geopend voor leden en bezoekers. "
+                 "Op vrijdag sluit de bibliotheek om 16.00 uur, zodat het personeel de collectie kan bijwerken. "
+                 "Boeken inleveren kan ook via de inleverbus naast de hoofdingang, die dag en nacht bereikbaar is.")
+
+
+@pytest.mark.parametrize("edited", ["a-gemeente.txt", "b-nieuwsbrief.txt"])
+def test_an_edited_figure_in_a_shared_paragraph_reaches_the_index(tmp_path, settings, edited):
+    """Two documents share a paragraph; one is edited (16.00 -> 20.00) and re-ingested.
+    The index must hold the new figure with the edited file as its source, and the old
+    figure no longer attributed to the edited file — whichever document sorts first."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a-gemeente.txt").write_text("Openingstijden\n\n" + SHARED_NOTICE + "\n", encoding="utf-8")
+    (docs / "b-nieuwsbrief.txt").write_text("Nieuwsbrief\n\n" + SHARED_NOTICE + "\n", encoding="utf-8")
+    other = ({"a-gemeente.txt", "b-nieuwsbrief.txt"} - {edited}).pop()
+    run(docs, settings)
+    st = store(settings)
+    holders = [c for c in st.chunks.values() if "16.00" in c.text]
+    assert len(holders) == 1 and sorted(holders[0].sources) == ["a-gemeente.txt", "b-nieuwsbrief.txt"], (
+        "test setup: the shared paragraph is stored once with both sources")
+
+    edit(docs / edited, "om 16.00 uur", "om 20.00 uur")
+    report = run(docs, settings)
+    assert report.updated == [edited]
+    st = store(settings)
+    new = [c for c in st.chunks.values() if "20.00" in c.text]
+    old = [c for c in st.chunks.values() if "16.00" in c.text]
+    assert len(new) == 1 and new[0].sources == [edited], [(c.sources, c.text) for c in st.chunks.values()]
+    assert len(old) == 1 and old[0].sources == [other]
+    # both are searchable, each filtered to its own document
+    for chunk, source in ((new[0], edited), (old[0], other)):
+        assert chunk.id in [cid for cid, _ in st.sparse("vrijdag sluit bibliotheek", 5, sources=[source])]
+        assert chunk.id in [cid for cid, _ in st.dense(qvec(chunk.text), 5, sources=[source])]
+    assert not [cid for cid, _ in st.sparse("vrijdag sluit bibliotheek", 5, sources=[edited]) if cid == old[0].id]
+    meta = chroma_metadata(settings, old[0].id)
+    assert source_key(edited) not in meta and meta[source_key(other)] is True
