@@ -71,3 +71,23 @@ def ingestion_running(store_dir: Path) -> bool:
         return False
     finally:
         os.close(fd)
+
+
+def wait_for_first_commit(store_dir: Path, wait: float, on_wait: Callable[[str], None] | None = None,
+                          poll: float = 0.2) -> None:
+    """For a reader: return at once when the store has a committed generation or no
+    ingestion is building one; otherwise wait up to ``wait`` seconds for the first
+    commit, then raise StoreBusy."""
+    manifest = store_dir / "manifest.json"
+    if manifest.exists() or not ingestion_running(store_dir):
+        return
+    if on_wait is not None and wait > 0:
+        on_wait(f"De index in {store_dir} wordt voor het eerst opgebouwd; wacht maximaal {wait:g} s "
+                f"(store busy: the first ingestion is running; waiting up to {wait:g} s) …")
+    deadline = time.monotonic() + max(wait, 0)
+    while time.monotonic() < deadline:
+        time.sleep(min(poll, max(deadline - time.monotonic(), 0)))
+        if manifest.exists() or not ingestion_running(store_dir):
+            return
+    raise StoreBusy(f"De index in {store_dir} wordt nog opgebouwd door een ingestie; probeer het zo opnieuw of geef "
+                    f"--wait (store busy: no generation committed yet; waited {wait:g} s)")
