@@ -198,6 +198,7 @@ def _update(paths, settings, embedder, reset, progress, report, old: Manifest, c
         report.repaired.append(f"{len(wanted - chroma_ids)} vectoren ontbraken in Chroma; aangevuld uit de "
                                f"embeddingcache (missing vectors restored)")
     if not (report.changed or moved or reset) and intact and wanted <= chroma_ids:
+        open_cache(store_dir, embedder.name, report.repaired).close()  # a damaged cache is found now, not later
         return report  # nothing to do: the committed index already is this corpus
 
     vectors, unit_matrix, unit_texts = _embed(store_dir, embedder, chunks, report, progress)
