@@ -60,13 +60,16 @@ class DenseVectors:
         if self._matrix is None or k <= 0:
             return []
         query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        # einsum, not BLAS: a matrix-vector product is memory-bound, and OpenBLAS's two
+        # threads cost an ~8 ms wake-up on a busy 2-core machine (2,000 rows: 8 ms vs
+        # 0.1 ms; 100,000 rows: 16 ms vs 8 ms — bench/scale_bench.py)
         if rows is None:
-            scores = self._matrix @ query
+            scores = np.einsum("ij,j->i", self._matrix, query)
             candidates = None
         else:
             if not len(rows):
                 return []
-            scores = self._matrix[rows] @ query
+            scores = np.einsum("ij,j->i", self._matrix[rows], query)
             candidates = rows
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))

@@ -152,6 +152,7 @@ def test_ask_works_on_a_read_only_store_and_writes_nothing(store, tmp_path):
     chmod -R a-w copy read by a process without the capabilities that let root ignore
     permission bits (or by us directly, when we are not root)."""
     import os
+    import tempfile
 
     expected = json.loads(run(["ask", QUESTION, "--json"], store).stdout)
 
@@ -174,18 +175,31 @@ def test_ask_works_on_a_read_only_store_and_writes_nothing(store, tmp_path):
                                 cwd=PROJECT, env={**os.environ, "ASSISTANT_STORE": str(ro)}, capture_output=True,
                                 text=True, timeout=300)
         ways.append(("read-only mount", result))
-    # 3. chmod -R a-w
-    prefix = NO_DAC if os.geteuid() == 0 else []
-    if not prefix or _probe(prefix):
-        ro = tmp_path / "chmod"
+    # 3. chmod -R a-w, read by a process the permission bits hold back: root without the
+    # capabilities that let it ignore them, else the unprivileged user nobody
+    runner = None
+    if os.geteuid() != 0:
+        runner = ("", [], {})
+    elif _probe(NO_DAC):
+        runner = (", root without DAC capabilities", NO_DAC, {})
+    elif subprocess.run([sys.executable, "-c", "pass"], user=65534, capture_output=True).returncode == 0:
+        runner = (", as nobody", [], {"user": 65534, "group": 65534})
+    if runner is not None:
+        label, prefix, user = runner
+        base = Path(tempfile.mkdtemp(prefix="ro-store-"))  # reachable for nobody, unlike pytest's 0700 tmp_path
+        os.chmod(base, 0o755)
+        ro = base / "store"
         shutil.copytree(store, ro)
         subprocess.run(["chmod", "-R", "a-w", str(ro)], check=True)
         before = _files(ro)
-        result = subprocess.run([*prefix, *ask], cwd=PROJECT, env={**os.environ, "ASSISTANT_STORE": str(ro)},
-                                capture_output=True, text=True, timeout=300)
-        subprocess.run(["chmod", "-R", "u+w", str(ro)], check=True)
-        ways.append(("chmod -R a-w" + (", root without DAC capabilities" if prefix else ""), result))
-        assert _files(ro) == {k: (m, mode | 0o200, b) for k, (m, mode, b) in before.items()}
+        try:
+            result = subprocess.run([*prefix, *ask], cwd=PROJECT, capture_output=True, text=True, timeout=300,
+                                    env={**os.environ, "ASSISTANT_STORE": str(ro), "HOME": str(base)}, **user)
+            ways.append(("chmod -R a-w" + label, result))
+            assert _files(ro) == before
+        finally:
+            subprocess.run(["chmod", "-R", "u+w", str(base)], check=False)
+            shutil.rmtree(base, ignore_errors=True)
 
     assert ways, "no way to make the store read-only on this machine"
     for way, result in ways:
