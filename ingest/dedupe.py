@@ -23,6 +23,8 @@ from common.text import shingles, strip_accents
 COVERAGE = 0.85  # share of a chunk's shingles already stored that makes it a candidate duplicate
 ATTRIBUTION = 0.2  # share of a chunk's shingles a kept chunk must hold to count as a source
 CONTEXT = 3  # a fact word counts as repeated only inside a run of this many equal words
+MAX_OWNERS = 32  # kept chunks remembered per shingle (see dedupe)
+MAX_OTHERS = 8  # lightly overlapping kept chunks a candidate's facts may be found in
 
 # closed word classes that carry facts in Dutch (not vocabulary of any document)
 NEGATIONS = {"niet", "geen", "nooit", "niets", "niemand", "nergens", "noch", "zonder"}
@@ -84,29 +86,31 @@ def dedupe(chunks: list[Chunk]) -> list[Chunk]:
     """Return the chunks to store, in input order, with ``sources`` filled in.
     Earlier chunks win, so callers order documents by preference."""
     kept: list[Chunk] = []
-    owners: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    # shingle -> kept chunks holding it, at most MAX_OWNERS: a shingle in more chunks than
+    # that is boilerplate, and following all of them would make dedupe quadratic
+    owners: dict[tuple[str, ...], list[int]] = {}
     for chunk in chunks:
         sh = shingles(chunk.text)
         chunk = Chunk.from_dict(chunk.to_dict() | {"sources": [chunk.source]})
-        if sh:
+        # the cheap test first (set membership); who holds what only for a candidate
+        if sh and sum(1 for s in sh if s in owners) / len(sh) >= COVERAGE:
             overlap: dict[int, int] = defaultdict(int)
-            covered = 0
             for s in sh:
-                holders = owners.get(s)
-                if holders:
-                    covered += 1
-                    for k in holders:
-                        overlap[k] += 1
-            if covered / len(sh) >= COVERAGE:
-                holders = [k for k, n in overlap.items() if n / len(sh) >= ATTRIBUTION]
-                if holders and same_substance(chunk.text, [kept[k].text for k in sorted(holders)],
-                                              [kept[k].text for k in sorted(set(overlap) - set(holders))]):
-                    for k in holders:
-                        if chunk.source not in kept[k].sources:
-                            kept[k].sources.append(chunk.source)
-                    continue
+                for k in owners.get(s, ()):
+                    overlap[k] += 1
+            ranked = sorted(overlap, key=lambda k: (-overlap[k], k))
+            holders = [k for k in ranked if overlap[k] / len(sh) >= ATTRIBUTION]
+            others = [k for k in ranked if overlap[k] / len(sh) < ATTRIBUTION][:MAX_OTHERS]
+            if holders and same_substance(chunk.text, [kept[k].text for k in sorted(holders)],
+                                          [kept[k].text for k in others]):
+                for k in sorted(holders):
+                    if chunk.source not in kept[k].sources:
+                        kept[k].sources.append(chunk.source)
+                continue
         index = len(kept)
         kept.append(chunk)
         for s in sh:
-            owners[s].append(index)
+            holders_of = owners.setdefault(s, [])
+            if len(holders_of) < MAX_OWNERS:
+                holders_of.append(index)
     return kept

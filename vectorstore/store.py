@@ -78,6 +78,7 @@ class Snapshot:
         self.manifest, self.chunks, self.bm25, self.vectors, self.units = manifest, chunks, bm25, vectors, units
         self._chroma = chroma  # server mode: dense search through the Chroma server
         self._rows: dict[frozenset, np.ndarray] = {}
+        self._source_rows: dict[str, np.ndarray] | None = None
         self._rows_lock = threading.Lock()
 
     @classmethod
@@ -101,13 +102,24 @@ class Snapshot:
         key = frozenset(sources)
         found = self._rows.get(key)
         if found is None:
-            found = np.array([i for i, c in enumerate(self.chunks.values()) if key.intersection(c.sources)],
-                             dtype=np.int64)
+            by_source = self._by_source()
+            parts = [by_source[s] for s in key if s in by_source]
+            found = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
             with self._rows_lock:
                 if len(self._rows) >= ROW_CACHE:
                     self._rows.clear()
                 self._rows[key] = found
         return found
+
+    def _by_source(self) -> dict[str, np.ndarray]:
+        """Source -> its rows, built once per snapshot on the first filtered search."""
+        if self._source_rows is None:
+            grouped: dict[str, list[int]] = {}
+            for i, chunk in enumerate(self.chunks.values()):
+                for source in chunk.sources:
+                    grouped.setdefault(source, []).append(i)
+            self._source_rows = {s: np.array(r, dtype=np.int64) for s, r in grouped.items()}
+        return self._source_rows
 
     def dense(self, vector, k: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
