@@ -220,6 +220,7 @@ def _update(paths, settings, embedder, reset, progress, report, old: Manifest, c
     bounds = np.cumsum([0] + [len(t) for t in unit_texts])
     UnitVectors.save(gen, [c.id for c in chunks], [unit_matrix[a:b] for a, b in zip(bounds, bounds[1:])])
     atomic_write(gen / "chunks.json", json.dumps([c.to_dict() for c in chunks], ensure_ascii=False))
+    new.save_chunks(gen)
     conform(gen, store_dir)  # readable by whoever may read the store folder, before anyone is told of it
     new.generation_files = fingerprint(gen)
     new.updated_at = _now()

@@ -73,7 +73,7 @@ def check_store(settings, embedder_name: str) -> CheckReport:
 
 def _check_manifest(store_dir: Path, report: CheckReport) -> Manifest | None:
     try:
-        manifest = Manifest.load(store_dir)
+        manifest = Manifest.load(store_dir)  # with each file's chunks (files.json): the next ingestion needs them
     except ManifestDamaged as exc:
         report.add("manifest", False, str(exc), RESET)
         return None
@@ -119,7 +119,7 @@ def _check_generation(store_dir: Path, embedder_name: str, manifest: Manifest, r
         return None
     report.add("inhoud / contents", True, f"{len(snap.chunks)} chunks; BM25, chunkvectoren en "
                                           f"{len(snap.units)} zinsvectoren horen erbij (counts and ids agree)")
-    documents = {name for name, e in manifest.files.items() if e.chunks}
+    documents = {name for name, e in manifest.files.items() if e.chunk_count}
     held = {s for c in snap.chunks.values() for s in c.sources}
     if documents - held or held - documents:
         report.add("documenten / documents", False,

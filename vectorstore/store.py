@@ -3,11 +3,12 @@ generation each.
 
 Layout of a store folder::
 
-    manifest.json        commit point: files, their chunks, current generation and the
-                         size and sha256 of every file in its folder
+    manifest.json        commit point: files, their chunk counts, current generation and
+                         the size and sha256 of every file in its folder
     gen-000007/          chunks.json (deduplicated, what is searched), vectors.npy (one
-                         vector per chunk), bm25/, and the sentence vectors units.npy +
-                         units.json
+                         vector per chunk), bm25/, the sentence vectors units.npy +
+                         units.json, and files.json (each file's own chunks, for the
+                         next ingestion)
     chroma/              embedded Chroma, written by ingestion (absent with a Chroma server)
     embeddings.sqlite    embedding cache keyed by model and text hash
     .ingest.lock         held by a running ingestion
@@ -31,7 +32,7 @@ from common.records import Chunk
 from vectorstore.bm25 import Bm25Index
 from vectorstore.chroma import ChromaIndex
 from vectorstore.errors import StoreDamaged, StoreError
-from vectorstore.manifest import NAME as MANIFEST, Manifest
+from vectorstore.manifest import FILES, NAME as MANIFEST, Manifest, generation_dir
 from vectorstore.units import UnitVectors
 from vectorstore.vectors import DenseVectors
 
@@ -40,10 +41,6 @@ __all__ = ["DocumentInfo", "Snapshot", "Store", "StoreDamaged", "StoreError", "g
 REPAIR = "herstel met: python -m ingest <mappen> (repair: re-run the ingestion; --reset rebuilds everything)"
 LOAD_ATTEMPTS = 3  # a reader racing two commits retries with the newer manifest
 ROW_CACHE = 64  # document filters whose row lists a snapshot keeps
-
-
-def generation_dir(store_dir: Path, generation: int) -> Path:
-    return store_dir / f"gen-{generation:06d}"
 
 
 def open_chroma(settings, embedder_name: str) -> ChromaIndex:
@@ -94,7 +91,7 @@ class Snapshot:
         return not self.chunks
 
     def documents(self) -> list[DocumentInfo]:
-        return [DocumentInfo(name, e.title, e.kind, len(e.chunks), e.ingested_at)
+        return [DocumentInfo(name, e.title, e.kind, e.chunk_count, e.ingested_at)
                 for name, e in sorted(self.manifest.files.items())]
 
     def rows(self, sources: list[str]) -> np.ndarray:
@@ -156,7 +153,7 @@ def load_snapshot(store_dir: Path, embedder_name: str, chroma: ChromaIndex | Non
     """The committed generation, complete, or StoreDamaged naming what is wrong."""
     for attempt in range(LOAD_ATTEMPTS):
         stamp = manifest_stamp(store_dir)
-        manifest = Manifest.load(store_dir)
+        manifest = Manifest.load(store_dir, chunks=False)
         if not manifest.generation:
             return Snapshot.blank(manifest)
         if manifest.embedder and manifest.embedder != embedder_name:
@@ -183,6 +180,8 @@ def _read_generation(store_dir: Path, manifest: Manifest, chroma: ChromaIndex | 
                            f"met: python -m ingest <mappen> — er wordt niets opnieuw ingebed "
                            f"(index from an older version: re-run the ingestion to upgrade it)")
     for rel, info in manifest.generation_files.items():
+        if rel == FILES:
+            continue  # the ingestion's memory, not read here (``--check`` and the next ingestion check it)
         try:
             size = (gen / rel).stat().st_size
         except OSError:

@@ -896,3 +896,20 @@ def test_a_busy_store_says_so_and_waits(corpus_copy, settings):
     from vectorstore.errors import BUSY_EXIT, exit_code
 
     assert exit_code(info.value) == BUSY_EXIT == 4
+
+
+def test_damaged_per_file_chunks_stop_ingest_but_not_readers(corpus_copy, settings):
+    """files.json is the ingestion's memory of each file's chunks: without it an
+    unchanged file cannot be skipped, so ingest asks for --reset; readers do not need it."""
+    from vectorstore.manifest import ManifestDamaged
+
+    run(corpus_copy, settings)
+    chunks_before = store(settings).chunks
+    _truncate(generation_dir(settings.store_dir, 1) / "files.json")
+    assert store(settings).chunks == chunks_before
+    with pytest.raises(ManifestDamaged) as info:
+        run(corpus_copy, settings)
+    assert "files.json" in str(info.value) and "--reset" in str(info.value)
+    report = run(corpus_copy, settings, reset=True)
+    assert report.exit_code == 0 and store(settings).chunks == chunks_before
+    _healthy(settings)

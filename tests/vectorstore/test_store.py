@@ -274,9 +274,15 @@ def test_a_store_from_before_vectors_npy_asks_for_an_upgrade(corpus_store):
     _, settings = corpus_store
     path = settings.store_dir / "manifest.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["format"] = 1
+    per_file = json.loads((generation_dir(settings.store_dir, 1) / "files.json").read_text(encoding="utf-8"))
+    data["format"] = 1  # as written before this change: chunks inline, no fingerprints, no vectors.npy
     data.pop("generation_files")
+    for name, entry in data["files"].items():
+        entry.pop("chunk_count")
+        entry["chunks"] = per_file[name]
     path.write_text(json.dumps(data), encoding="utf-8")
+    for name in ("vectors.npy", "files.json"):
+        (generation_dir(settings.store_dir, 1) / name).unlink()
     with pytest.raises(StoreDamaged) as info:
         Store(settings, FakeEmbedder.name)
     assert "oudere versie" in str(info.value) and "python -m ingest" in str(info.value)
