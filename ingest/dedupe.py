@@ -86,10 +86,16 @@ def dedupe(chunks: list[Chunk]) -> list[Chunk]:
     """Return the chunks to store, in input order, with ``sources`` filled in.
     Earlier chunks win, so callers order documents by preference."""
     kept: list[Chunk] = []
+    by_id: dict[str, int] = {}  # the same text (the id is its hash) is merged whatever the shingles say
     # shingle -> kept chunks holding it, at most MAX_OWNERS: a shingle in more chunks than
     # that is boilerplate, and following all of them would make dedupe quadratic
     owners: dict[tuple[str, ...], list[int]] = {}
     for chunk in chunks:
+        same = by_id.get(chunk.id)
+        if same is not None:
+            if chunk.source not in kept[same].sources:
+                kept[same].sources.append(chunk.source)
+            continue
         sh = shingles(chunk.text)
         chunk = Chunk.from_dict(chunk.to_dict() | {"sources": [chunk.source]})
         # the cheap test first (set membership); who holds what only for a candidate
@@ -109,6 +115,7 @@ def dedupe(chunks: list[Chunk]) -> list[Chunk]:
                 continue
         index = len(kept)
         kept.append(chunk)
+        by_id[chunk.id] = index
         for s in sh:
             holders_of = owners.setdefault(s, [])
             if len(holders_of) < MAX_OWNERS:

@@ -89,3 +89,19 @@ def test_fact_words():
     flagged = {w for w, f in zip(words, facts) if f}
     assert flagged == {"vrijdag", "bibliotheek", "niet", "16", "00", "enschede", "roc", "drie"}
     assert "op" not in flagged  # capitalised only because it starts the sentence
+
+
+def test_identical_texts_are_stored_once_however_often_they_repeat():
+    """Boilerplate repeated in many documents: the index keys chunks by their text's
+    hash, so one text may never be kept twice (the per-shingle memory is capped)."""
+    boiler = ("Dit document valt onder de licentie GPL-2+ en mag vrij worden verspreid, zolang deze "
+              "vermelding bij elke kopie behouden blijft en wijzigingen duidelijk zijn aangegeven.")
+    chunks = []
+    for i in range(80):
+        chunks.append(Chunk(f"Hoofdstuk {i}: de installatie van server {i} in lokaal {i * 7}.", f"doc{i}.txt", "t"))
+        chunks.append(Chunk(boiler, f"doc{i}.txt", "t"))
+        chunks.append(Chunk("* * *", f"doc{i}.txt", "t"))  # no words, so no shingles at all
+    kept = dedupe(chunks)
+    assert len({k.id for k in kept}) == len(kept)
+    held = [k for k in kept if k.text == boiler]
+    assert len(held) == 1 and held[0].sources == [f"doc{i}.txt" for i in range(80)]
