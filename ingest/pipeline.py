@@ -38,7 +38,8 @@ from vectorstore.chroma import chunk_metadata
 from vectorstore.errors import StoreBusy, StoreDamaged
 from vectorstore.files import atomic_write, conform, modes
 from vectorstore.lock import writer_lock
-from vectorstore.manifest import FileEntry, Manifest, ManifestDamaged, fingerprint, sha256_file
+from vectorstore.manifest import FileEntry, Manifest, ManifestDamaged, fingerprint
+from vectorstore.manifest import sha256_file as _sha256
 from vectorstore.repair import open_cache, open_chroma_for_writing, rebuild_cache
 from vectorstore.store import generation_dir, load_snapshot
 from vectorstore.units import UnitVectors
@@ -306,7 +307,7 @@ def _ingest_file(path: Path, before: FileEntry | None, report: Report) -> FileEn
     try:
         if path.suffix.lower() not in SUPPORTED:
             load_document(path)  # raises the LoadError with the Dutch/English reason
-        digest = sha256_file(path)
+        digest = _sha256(path)
         if before is not None and before.sha256 == digest:
             title = title_for(path, before.title if before.title != readable_name(path) else None)
             if title == before.title:
