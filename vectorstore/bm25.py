@@ -49,9 +49,15 @@ class Bm25Index:
         (directory / "ids.txt").write_text("\n".join(self.ids), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path) -> "Bm25Index":
+    def load(cls, directory: Path, required: bool = True) -> "Bm25Index":
+        """Raises ValueError when the index files are missing, damaged or disagree with
+        ``ids.txt``; ``required=False`` reads a missing folder as an empty index."""
         ids_file = directory / "ids.txt"
-        ids = [line for line in ids_file.read_text(encoding="utf-8").split("\n") if line] if ids_file.exists() else []
+        if not ids_file.exists():
+            if required:
+                raise ValueError(f"{ids_file} ontbreekt (missing)")
+            return cls(None, [])
+        ids = [line for line in ids_file.read_text(encoding="utf-8").split("\n") if line]
         if not ids:
             return cls(None, [])
         import bm25s
@@ -59,7 +65,15 @@ class Bm25Index:
 
         # BM25Retriever.from_persist_dir would come back with the English stemmer and
         # load the whole corpus; the chunk texts live in the manifest already
-        bm25 = bm25s.BM25.load(str(directory), load_corpus=False)
+        try:
+            bm25 = bm25s.BM25.load(str(directory), load_corpus=False, show_progress=False)
+        except Exception as exc:  # bm25s raises what numpy/json/zipfile raise on a damaged file
+            raise ValueError(f"BM25-index in {directory}: {type(exc).__name__}: {exc}") from None
+        num_docs = int(bm25.scores.get("num_docs", -1))
+        indptr, data = bm25.scores.get("indptr"), bm25.scores.get("data")
+        if num_docs != len(ids) or indptr is None or data is None or int(indptr[-1]) != len(data):
+            raise ValueError(f"BM25-index in {directory}: {num_docs} documenten voor {len(ids)} ids "
+                             f"(index does not match ids.txt)")
         retriever = BM25Retriever(existing_bm25=bm25, stemmer=_stemmer(), language=LANGUAGE,
                                   similarity_top_k=len(ids))
         return cls(retriever, ids)
@@ -70,8 +84,10 @@ class Bm25Index:
             return None
         return STEMMER if self._retriever.stemmer.stemWord("investeringen") == _stemmer().stemWord("investeringen") else "other"
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """(chunk id, score) pairs, best first, zero scores dropped."""
+    def search(self, query: str, k: int, allowed: set[str] | None = None,
+               mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """(chunk id, score) pairs, best first, zero scores dropped. ``allowed`` (ids) or
+        ``mask`` (1.0 per allowed row, in ``ids`` order) limits the search."""
         if self._retriever is None or not query.strip():
             return []
         import bm25s
@@ -81,11 +97,10 @@ class Bm25Index:
                                 show_progress=False)
         if not tokens.vocab:
             return []
-        mask = None
-        if allowed is not None:
+        if allowed is not None and mask is None:
             mask = np.array([1 if cid in allowed else 0 for cid in self.ids], dtype=np.float32)
-            if not mask.any():
-                return []
+        if mask is not None and not mask.any():
+            return []
         k = min(k, len(self.ids))
         positions, scores = r.bm25.retrieve(tokens, corpus=np.arange(len(self.ids)), k=k, show_progress=False,
                                             weight_mask=mask, n_threads=1)

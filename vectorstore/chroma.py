@@ -1,7 +1,9 @@
 """Dense vectors in Chroma: embedded (PersistentClient) or a server (HttpClient).
 
-We always pass vectors ourselves (``embedding_function=None``): Chroma's default
-embedding function would try to download a model.
+Ingestion writes every chunk vector here. Readers use it only in server mode; an
+embedded store is read from the generation's ``vectors.npy`` (see vectorstore/vectors.py
+for why). We always pass vectors ourselves (``embedding_function=None``): Chroma's
+default embedding function would try to download a model.
 """
 from __future__ import annotations
 
@@ -50,6 +52,17 @@ class ChromaIndex:
         collection = client.get_or_create_collection(
             collection_name(embedder_name), embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
         return cls(collection, client)
+
+    def close(self) -> None:
+        """Release the client: an embedded client is cached per path by Chroma, and a
+        cached one never sees what another process wrote since (chroma-core/chroma#3792);
+        the writer opens a fresh one per ingestion and closes it."""
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:
+                pass
 
     def reset(self) -> None:
         name = self._collection.name

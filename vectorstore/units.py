@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vectorstore.manifest import atomic_write
+from vectorstore.files import atomic_write
 
 VECTORS, INDEX = "units.npy", "units.json"
 
@@ -53,10 +53,20 @@ class UnitVectors:
         atomic_write(directory / INDEX, json.dumps(rows))
 
     @classmethod
-    def load(cls, directory: Path) -> "UnitVectors":
+    def load(cls, directory: Path, required: bool = True) -> "UnitVectors":
+        """Memory-mapped read-only. Raises ValueError when the files are missing or do not
+        agree; ``required=False`` reads a store from before sentence vectors as empty."""
         try:
             rows = {cid: (int(a), int(b)) for cid, (a, b) in json.loads((directory / INDEX).read_text("utf-8")).items()}
             matrix = np.load(directory / VECTORS, mmap_mode="r")
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError) as exc:
+            if required:
+                raise ValueError(f"{VECTORS}/{INDEX}: {type(exc).__name__}: {exc}") from None
             return cls.empty()  # a store from before sentence vectors: scoring goes without them
+        total = sum(count for _, count in rows.values())
+        if matrix.ndim != 2 or (matrix.shape[0] if matrix.size else 0) != total:
+            raise ValueError(f"{VECTORS}: {matrix.shape[0]} rijen, {INDEX} noemt er {total} (rows do not match)")
         return cls(matrix if matrix.size else None, rows)
+
+    def ids(self) -> set[str]:
+        return set(self._rows)

@@ -100,3 +100,93 @@ def test_no_arguments_exits_2_with_usage():
     result = cli()
     assert result.returncode == 2
     assert "usage: python -m ingest" in result.stderr and "PATH" in result.stderr
+
+
+# --- check, repair, busy: exit codes and messages, never a traceback ------------------------------------
+
+@pytest.fixture
+def damaged(first_run, workspace, tmp_path):
+    """A copy of the ingested store to damage."""
+    _, store = workspace
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    return copy
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _no_traceback(result: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr[-2000:]
+
+
+def test_check_reports_a_healthy_store(damaged):
+    result = cli("--check", "--store", damaged)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[FOUT]" not in result.stdout and "Index in orde (store is healthy)." in result.stdout
+    for part in ("manifest", "generatie / generation gen-000001", "inhoud / contents", "Chroma (chroma/)",
+                 "embeddingcache"):
+        assert f"[OK] {part}" in result.stdout, result.stdout
+
+
+def test_truncated_manifest_exit_5_and_reset_rebuilds(damaged, workspace):
+    corpus, _ = workspace
+    _truncate(damaged / "manifest.json")
+    result = cli(corpus, "--store", damaged)
+    assert result.returncode == 5 and "manifest.json" in result.stderr and "--reset" in result.stderr
+    _no_traceback(result)
+    check = cli("--check", "--store", damaged)
+    assert check.returncode == 5 and "[FOUT] manifest" in check.stdout and "--reset" in check.stdout
+    _no_traceback(check)
+
+    reset = cli(corpus, "--store", damaged, "--reset")
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    assert counts(reset.stdout)["added"] == 5 and "hersteld / repaired: 1" in reset.stdout
+    assert "nieuw ingebed / newly embedded: 0;" in reset.stdout, "the cache survives: nothing embedded again"
+    assert cli("--check", "--store", damaged).returncode == 0
+
+
+@pytest.mark.parametrize("part, name, found", [
+    ("generation", "gen-000001/chunks.json", "generatie / generation"),
+    ("bm25", "gen-000001/bm25/data.csc.index.npy", "generatie / generation"),
+    ("chroma", "chroma/chroma.sqlite3", "Chroma (chroma/)"),
+    ("cache", "embeddings.sqlite", "embeddingcache"),
+])
+def test_damage_is_found_by_check_and_repaired_by_the_next_run(damaged, workspace, part, name, found):
+    corpus, _ = workspace
+    _truncate(damaged / name)
+    check = cli("--check", "--store", damaged)
+    assert check.returncode == 5 and f"[FOUT] {found}" in check.stdout, check.stdout
+    _no_traceback(check)
+
+    repair = cli(corpus, "--store", damaged)
+    assert repair.returncode == 0, repair.stdout + repair.stderr
+    assert counts(repair.stdout)["unchanged"] == 5 and "hersteld / repaired: 1" in repair.stdout
+    assert "nieuw ingebed / newly embedded: 0; zinnen ingebed / sentences embedded: 0;" in repair.stdout
+    after = cli("--check", "--store", damaged)
+    assert after.returncode == 0, after.stdout
+
+
+def test_busy_store_exits_4_after_waiting_with_a_message(damaged, workspace):
+    import time
+
+    from filelock import FileLock
+
+    corpus, _ = workspace
+    with FileLock(str(damaged / ".ingest.lock")):
+        started = time.monotonic()
+        result = cli(corpus, "--store", damaged, "--wait", "1")
+        elapsed = time.monotonic() - started
+    assert result.returncode == 4, result.stdout + result.stderr
+    waiting, busy = result.stderr.strip().splitlines()[-2:]
+    assert "wacht maximaal 1 s" in waiting and "store busy" in waiting
+    assert "andere ingestie" in busy and "--wait" in busy
+    assert elapsed >= 1.0
+    _no_traceback(result)
+
+
+@pytest.mark.parametrize("args", [["--check", "x"], ["--check", "--reset"], ["x", "--wait", "-1"]])
+def test_check_and_wait_usage_errors_exit_2(args, tmp_path):
+    assert cli(*args, "--store", tmp_path / "store").returncode == 2

@@ -684,3 +684,232 @@ def test_store_inside_the_ingested_folder_is_not_ingested(tmp_path):
         assert report.exit_code == 0
     assert sorted(store(settings).manifest.files) == CORPUS
     assert sorted(second.unchanged) == CORPUS and not second.changed
+
+
+# --- merging never loses a fact -------------------------------------------------------------------------
+
+SHARED_NOTICE = ("De bibliotheek aan de Oude Markt in Enschede is op werkdagen geopend voor leden en bezoekers. "
+                 "Op vrijdag sluit de bibliotheek om 16.00 uur, zodat het personeel de collectie kan bijwerken. "
+                 "Boeken inleveren kan ook via de inleverbus naast de hoofdingang, die dag en nacht bereikbaar is.")
+
+
+@pytest.mark.parametrize("edited", ["a-gemeente.txt", "b-nieuwsbrief.txt"])
+def test_an_edited_figure_in_a_shared_paragraph_reaches_the_index(tmp_path, settings, edited):
+    """Two documents share a paragraph; one is edited (16.00 -> 20.00) and re-ingested.
+    The index must hold the new figure with the edited file as its source, and the old
+    figure no longer attributed to the edited file — whichever document sorts first."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a-gemeente.txt").write_text("Openingstijden\n\n" + SHARED_NOTICE + "\n", encoding="utf-8")
+    (docs / "b-nieuwsbrief.txt").write_text("Nieuwsbrief\n\n" + SHARED_NOTICE + "\n", encoding="utf-8")
+    other = ({"a-gemeente.txt", "b-nieuwsbrief.txt"} - {edited}).pop()
+    run(docs, settings)
+    st = store(settings)
+    holders = [c for c in st.chunks.values() if "16.00" in c.text]
+    assert len(holders) == 1 and sorted(holders[0].sources) == ["a-gemeente.txt", "b-nieuwsbrief.txt"], (
+        "test setup: the shared paragraph is stored once with both sources")
+
+    edit(docs / edited, "om 16.00 uur", "om 20.00 uur")
+    report = run(docs, settings)
+    assert report.updated == [edited]
+    st = store(settings)
+    new = [c for c in st.chunks.values() if "20.00" in c.text]
+    old = [c for c in st.chunks.values() if "16.00" in c.text]
+    assert len(new) == 1 and new[0].sources == [edited], [(c.sources, c.text) for c in st.chunks.values()]
+    assert len(old) == 1 and old[0].sources == [other]
+    # both are searchable, each filtered to its own document
+    for chunk, source in ((new[0], edited), (old[0], other)):
+        assert chunk.id in [cid for cid, _ in st.sparse("vrijdag sluit bibliotheek", 5, sources=[source])]
+        assert chunk.id in [cid for cid, _ in st.dense(qvec(chunk.text), 5, sources=[source])]
+    assert not [cid for cid, _ in st.sparse("vrijdag sluit bibliotheek", 5, sources=[edited]) if cid == old[0].id]
+    meta = chroma_metadata(settings, old[0].id)
+    assert source_key(edited) not in meta and meta[source_key(other)] is True
+
+
+# --- damage: repaired by the next run, never reported as success ----------------------------------------
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _healthy(settings) -> None:
+    from vectorstore.check import check_store
+
+    result = check_store(settings, EMBEDDER)
+    assert result.ok, result.summary()
+
+
+@pytest.mark.parametrize("name", ["chunks.json", "vectors.npy", "units.npy", "units.json", "bm25/ids.txt",
+                                  "bm25/data.csc.index.npy", "bm25/vocab.index.json"])
+@pytest.mark.parametrize("how", ["missing", "truncated"])
+def test_a_damaged_generation_is_rebuilt_from_the_manifest(corpus_copy, settings, name, how):
+    """The defect: with chunks.json or a BM25 file gone, `ingest` reported success
+    ("chunks in index: 240") and repaired nothing."""
+    run(corpus_copy, settings)
+    chunks_before = store(settings).chunks
+    path = generation_dir(settings.store_dir, 1) / name
+    path.unlink() if how == "missing" else _truncate(path)
+
+    embedder = FakeEmbedder()
+    report = run(corpus_copy, settings, embedder)
+
+    assert report.exit_code == 0 and not report.changed
+    assert len(report.repaired) == 1 and name in report.repaired[0], report.summary()
+    assert "hersteld / repaired: 1" in report.summary()
+    assert embedder.calls == 0, "rebuilt from the manifest and the cache: nothing embedded"
+    assert generation(settings) == 2 and store(settings).chunks == chunks_before
+    _healthy(settings)
+
+
+def test_a_damaged_chroma_is_set_aside_and_refilled_without_embedding(corpus_copy, settings):
+    run(corpus_copy, settings)
+    chunks_before = store(settings).chunks
+    _truncate(settings.store_dir / "chroma" / "chroma.sqlite3")
+
+    embedder = FakeEmbedder()
+    report = run(corpus_copy, settings, embedder)
+
+    assert report.exit_code == 0 and len(report.repaired) == 1 and "Chroma" in report.repaired[0]
+    assert embedder.calls == 0
+    aside = [p.name for p in settings.store_dir.iterdir() if p.name.startswith("chroma.beschadigd-")]
+    assert len(aside) == 1 and aside[0] in report.repaired[0]
+    assert chroma_ids(settings) == set(chunks_before) == set(store(settings).chunks)
+    _healthy(settings)
+
+
+def test_a_damaged_embedding_cache_is_set_aside_and_seeded_from_the_index(corpus_copy, settings):
+    run(corpus_copy, settings)
+    _truncate(settings.store_dir / "embeddings.sqlite")
+
+    report = run(corpus_copy, settings)  # an unchanged corpus: the cache is checked all the same
+    assert report.exit_code == 0 and len(report.repaired) == 1 and "embeddingcache" in report.repaired[0]
+    assert any(p.name.startswith("embeddings.sqlite.beschadigd-") for p in settings.store_dir.iterdir())
+    _healthy(settings)
+
+    before = store(settings).chunks
+    edit(corpus_copy / DEAL, "Dit is een Regio Deal uit de 4e tranche.", "Dit is een Regio Deal uit de vijfde tranche.")
+    embedder = FakeEmbedder()
+    report = run(corpus_copy, settings, embedder)
+    new_texts = {c.index_text for c in store(settings).chunks.values()} - {c.index_text for c in before.values()}
+    assert report.embedded == len(new_texts) and report.sentences_embedded == 1, (
+        "the rebuilt cache holds the index's vectors: only the edit is embedded")
+
+
+def test_a_truncated_manifest_stops_ingest_and_reset_rebuilds(corpus_copy, settings):
+    """The defect: `ingest` and `ingest --reset` both died with a traceback."""
+    from vectorstore.manifest import ManifestDamaged
+
+    run(corpus_copy, settings)
+    run(corpus_copy / DEAL, settings, reset=True)  # generation 2, only one document
+    _truncate(settings.store_dir / "manifest.json")
+    with pytest.raises(ManifestDamaged) as info:
+        run(corpus_copy, settings)
+    assert "--reset" in str(info.value)
+
+    report = run(corpus_copy, settings, reset=True)
+    assert report.exit_code == 0 and sorted(report.added) == CORPUS
+    assert any("manifest.json" in r for r in report.repaired)
+    assert generation(settings) == 3, "numbering continues after the generation folders on disk"
+    assert {c.source for c in store(settings).chunks.values()} == set(CORPUS)
+    _healthy(settings)
+
+
+def test_reset_rebuilds_whatever_is_damaged(corpus_copy, settings):
+    run(corpus_copy, settings)
+    _truncate(settings.store_dir / "manifest.json")
+    _truncate(settings.store_dir / "chroma" / "chroma.sqlite3")
+    _truncate(settings.store_dir / "embeddings.sqlite")
+    shutil.rmtree(generation_dir(settings.store_dir, 1) / "bm25")
+
+    report = run(corpus_copy, settings, reset=True)
+
+    assert report.exit_code == 0 and sorted(report.added) == CORPUS and len(report.repaired) == 3
+    st = store(settings)
+    assert st.sparse("inwoners gemeenten", 3) and st.dense(qvec("inwoners gemeenten"), 3)
+    _healthy(settings)
+
+
+def test_a_commit_that_does_not_read_back_is_not_reported_as_success(corpus_copy, settings, monkeypatch):
+    import ingest.pipeline as pipeline
+    from vectorstore.errors import StoreDamaged
+
+    original = pipeline.UnitVectors.save
+
+    def lossy(directory, ids, per_chunk):  # a disk that silently loses the last sentence vectors
+        original(directory, ids[:-1], per_chunk[:-1])
+
+    monkeypatch.setattr(pipeline.UnitVectors, "save", lossy)
+    with pytest.raises(StoreDamaged):
+        run(corpus_copy, settings)
+
+
+# --- permissions: files follow the store folder ---------------------------------------------------------
+
+@pytest.mark.parametrize("folder_mode, file_mode", [(0o750, 0o640), (0o775, 0o664), (0o755, 0o644)])
+def test_files_get_the_store_folders_permissions(corpus_copy, settings, folder_mode, file_mode):
+    """The defect: index files were created 0600 whatever the store folder allowed."""
+    import os
+    import stat
+
+    settings.store_dir.mkdir(parents=True)
+    os.chmod(settings.store_dir, folder_mode)
+    old_umask = os.umask(0o077)  # the strictest umask: permissions must come from the folder
+    try:
+        run(corpus_copy, settings)
+        (corpus_copy / "nieuw.txt").write_text("De haven van Almelo breidt uit met een nieuwe kade.", encoding="utf-8")
+        run(corpus_copy, settings)
+    finally:
+        os.umask(old_umask)
+    wrong = {}
+    for path in [settings.store_dir, *settings.store_dir.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        want = folder_mode if path.is_dir() else file_mode
+        if mode != want:
+            wrong[str(path.relative_to(settings.store_dir))] = oct(mode)
+    assert wrong == {}, f"want files {oct(file_mode)}, folders {oct(folder_mode)}"
+
+
+# --- busy ----------------------------------------------------------------------------------------------------
+
+def test_a_busy_store_says_so_and_waits(corpus_copy, settings):
+    import threading
+    import time
+
+    settings.store_dir.mkdir(parents=True)
+    heard = []
+    lock = FileLock(str(settings.store_dir / ".ingest.lock"), thread_local=False)  # released by a timer thread
+    lock.acquire()
+    threading.Timer(1.0, lock.release).start()
+    started = time.monotonic()
+    report = run(corpus_copy, settings, wait=20, on_wait=heard.append)
+    waited = time.monotonic() - started
+    assert report.exit_code == 0 and sorted(report.added) == CORPUS
+    assert len(heard) == 1 and "andere ingestie" in heard[0] and "waiting up to 20 s" in heard[0]
+    assert 0.9 <= waited
+
+    with FileLock(str(settings.store_dir / ".ingest.lock")):
+        started = time.monotonic()
+        with pytest.raises(IngestBusy) as info:
+            run(corpus_copy, settings, wait=0.5)
+        assert time.monotonic() - started >= 0.5
+    from vectorstore.errors import BUSY_EXIT, exit_code
+
+    assert exit_code(info.value) == BUSY_EXIT == 4
+
+
+def test_damaged_per_file_chunks_stop_ingest_but_not_readers(corpus_copy, settings):
+    """files.json is the ingestion's memory of each file's chunks: without it an
+    unchanged file cannot be skipped, so ingest asks for --reset; readers do not need it."""
+    from vectorstore.manifest import ManifestDamaged
+
+    run(corpus_copy, settings)
+    chunks_before = store(settings).chunks
+    _truncate(generation_dir(settings.store_dir, 1) / "files.json")
+    assert store(settings).chunks == chunks_before
+    with pytest.raises(ManifestDamaged) as info:
+        run(corpus_copy, settings)
+    assert "files.json" in str(info.value) and "--reset" in str(info.value)
+    report = run(corpus_copy, settings, reset=True)
+    assert report.exit_code == 0 and store(settings).chunks == chunks_before
+    _healthy(settings)

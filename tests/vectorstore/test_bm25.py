@@ -1,6 +1,10 @@
 """BM25 with the Dutch stemmer and stop words, before and after a save/load round trip."""
 from __future__ import annotations
 
+import shutil
+
+import numpy as np
+
 import pytest
 
 from vectorstore.bm25 import Bm25Index
@@ -85,4 +89,29 @@ def test_empty_index(tmp_path):
     empty.save(tmp_path / "leeg")
     reloaded = Bm25Index.load(tmp_path / "leeg")
     assert reloaded.ids == [] and reloaded.search("Twente", 5) == []
-    assert Bm25Index.load(tmp_path / "bestaat-niet").search("Twente", 5) == []
+    assert Bm25Index.load(tmp_path / "bestaat-niet", required=False).search("Twente", 5) == []
+
+
+def test_a_missing_or_damaged_index_is_an_error_not_an_empty_one(index, tmp_path):
+    """A store that lost its BM25 files must say so, not answer without keyword search."""
+    with pytest.raises(ValueError, match="ontbreekt"):
+        Bm25Index.load(tmp_path / "bestaat-niet")
+    index.save(tmp_path / "bm25")
+    assert Bm25Index.load(tmp_path / "bm25").ids == index.ids
+    for name in sorted(p.name for p in (tmp_path / "bm25").iterdir() if p.name != "ids.txt"):
+        broken = tmp_path / f"kapot-{name}"
+        shutil.copytree(tmp_path / "bm25", broken)
+        data = (broken / name).read_bytes()
+        (broken / name).write_bytes(data[: len(data) // 2])
+        with pytest.raises(ValueError):
+            Bm25Index.load(broken)
+    fewer = tmp_path / "minder-ids"
+    shutil.copytree(tmp_path / "bm25", fewer)
+    (fewer / "ids.txt").write_text("\n".join(index.ids[:-1]), encoding="utf-8")
+    with pytest.raises(ValueError, match="ids"):
+        Bm25Index.load(fewer)
+
+
+def test_a_precomputed_mask_equals_the_allowed_filter(index):
+    mask = np.array([1.0 if cid in {"fiets", "weer"} else 0.0 for cid in index.ids], dtype=np.float32)
+    assert index.search("regio Twente", 10, mask=mask) == index.search("regio Twente", 10, allowed={"fiets", "weer"})

