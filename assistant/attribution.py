@@ -42,9 +42,12 @@ MIN_DENSE = 0.88  # this cosine (e5) to the supporting unit
 DENSE_WEIGHT = 1.0  # meaning decides between units that hold the sentence's words equally well
 CLAIM_MARGIN = 0.08  # the model's own citation stands when its passage scores this close to the best
 SECOND_UNIT_GAIN = 0.2  # a second unit joins the support when it adds this much coverage
+# a supported sentence stays when its units answer the question at least this share as well
+# as the answer's most relevant sentence does (the scorer's probability that a unit answers)
+ON_TOPIC_SHARE = 0.5
 
 # kinds of answer sentence
-CLAIM, LEAD_IN, ABOUT_DOCUMENTS = "claim", "lead-in", "about-documents"
+CLAIM, LEAD_IN, ABOUT_DOCUMENTS, REPEAT = "claim", "lead-in", "about-documents", "repeat"
 
 # "[3]", "[1, 7]", "[ 2 ]"
 CITE = re.compile(r"\[\s*(\d{1,6}(?:\s*[,;]\s*\d{1,6})*)\s*\]")
@@ -90,6 +93,8 @@ class Sentence:
     dense: float = 0.0
     invented: list[str] = field(default_factory=list)  # figures, dates, names in no passage
     supported: bool = False
+    relevance: float | None = None  # how well its supporting units answer the question, when known
+    off_topic: bool = False  # supported, but about something else than the question
 
     @property
     def passages(self) -> list[int]:
@@ -219,6 +224,7 @@ class Attributor:
         self._dates = dates(text)
         self._terms = frozenset(t for u in data for t in u.terms) | frozenset(content_terms(text))
         self._previous: list[int] = []  # passages of the last supported sentence
+        self._said: set[frozenset[str]] = set()  # the content of the claims so far
 
     # ---------------------------------------------------------------- hard facts
 
@@ -248,11 +254,15 @@ class Attributor:
         """Judge and cite one sentence (in place; also returned). Sentences are checked
         in answer order: a tie goes to the passage the model cited, then to the one the
         previous sentence was cited to."""
+        said = frozenset(content_terms(s.text))
         if is_about_documents(s.text):
             s.kind = ABOUT_DOCUMENTS
-        elif s.text.rstrip().endswith(":") or not content_terms(s.text):
+        elif s.text.rstrip().endswith(":") or not said:
             s.kind = LEAD_IN
+        elif said in self._said:  # small models loop: the same sentence again says nothing new
+            s.kind = REPEAT
         else:
+            self._said.add(said)
             vector = None
             if self.vectors is not None and self.embedder is not None:
                 vector = self.embedder.embed_passages([s.text])[0]
@@ -307,6 +317,18 @@ class Attributor:
         if s.supported:
             s.units = [(self.units[i].passage, self.units[i].unit.position) for i in chosen]
 
+    def judge_relevance(self, sentences: list[Sentence], answers: dict[tuple[int, int], float]) -> None:
+        """Supported sentences whose units answer the question far less well than the
+        answer's best do are off topic: a small model copying passage sentences that
+        are true but beside the question. ``answers``: (passage, unit position) → the
+        scorer's probability that the unit answers the question."""
+        claims = [s for s in sentences if s.kind == CLAIM and s.supported]
+        for s in claims:
+            s.relevance = max(answers.get(u, 0.0) for u in s.units)
+        top = max((s.relevance for s in claims), default=0.0)
+        for s in claims:
+            s.off_topic = s.relevance < ON_TOPIC_SHARE * top
+
     def unit(self, passage: int, position: int) -> Unit:
         return next(u.unit for u in self.units if u.passage == passage and u.unit.position == position)
 
@@ -354,11 +376,11 @@ def render(sentences: list[Sentence], attributor: Attributor):
     numbering = Numbering()
     kept: list[Sentence] = []
     for k, s in enumerate(sentences):
-        if s.dropped:
+        if s.dropped or s.kind == REPEAT or s.off_topic:
             continue
         if s.kind == LEAD_IN:
             rest = sentences[k + 1:]
-            if not any(r.kind == CLAIM and not r.dropped for r in rest):
+            if not any(r.kind == CLAIM and not r.dropped and not r.off_topic for r in rest):
                 continue
         kept.append(s)
     lines: list[str] = []

