@@ -67,7 +67,8 @@ INSTRUCTION = re.compile(
     r"(?:alleen\s+|uitsluitend\s+|altijd\s+|only\s+|always\s+)?(?:met|with)\b\s*[:\"'“‘«]|"
     r"\b(?:systeemprompt|system\s+prompt|jailbreak)\b|"
     r"\b(?:je\s+bent|jij\s+bent|you\s+are)\s+(?:nu|voortaan|now)\b|"
-    r"\b(?:als|as\s+an?)\s+(?:ai|taalmodel|language\s+model|assistent|assistant)\b[^.\n]{0,30}\b(?:moet|must|zult|will)\b",
+    r"\b(?:als|as\s+an?)\s+(?:ai|taalmodel|language\s+model|assistent|assistant)\b"
+    r"[^.\n]{0,30}\b(?:moet|must|zult|will)\b",
     re.I)
 
 

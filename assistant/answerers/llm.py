@@ -35,8 +35,8 @@ from urllib.parse import urlparse
 
 from assistant.answerers.base import REFUSAL, Answerer, Draft
 from assistant.answerers.extractive import ExtractiveAnswerer
-from assistant.attribution import (ABOUT_DOCUMENTS, CITE, CLAIM, MARKER, Attributor, Numbering, Sentence, is_instruction,
-                                   render, sentence_at, spans)
+from assistant.attribution import (ABOUT_DOCUMENTS, CITE, CLAIM, MARKER, Attributor, Numbering, Sentence,
+                                   is_instruction, render, sentence_at, spans)
 from assistant.lexicon import figures, has_date
 from assistant.query import DATE, FIGURE, Query
 from assistant.types import Passage

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.attribution import (ABOUT_DOCUMENTS, CLAIM, LEAD_IN, NOT_FOUND, REPEAT, Attributor, is_instruction, render,
-                                   spans, split_answer)
+from assistant.attribution import (ABOUT_DOCUMENTS, CLAIM, LEAD_IN, NOT_FOUND, REPEAT, Attributor, is_instruction,
+                                   render, spans, split_answer)
 from assistant.types import Passage
 
 
@@ -107,7 +107,7 @@ def test_a_list_answer_cites_every_item_and_drops_a_lead_in_whose_items_all_went
 
 def test_a_sentence_joining_two_passages_cites_both():
     sentences, text, _ = check("Twente heeft 634.000 inwoners en het Rijk draagt 25 mln bij aan de Regio Deal.")
-    assert sentences[0].supported and sentences[0].passages == [1, 0] or sentences[0].passages == [0, 1]
+    assert sentences[0].supported and sorted(sentences[0].passages) == [0, 1]
     assert text.endswith("[1, 2].")
 
 
