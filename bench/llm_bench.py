@@ -2,7 +2,8 @@
 
     python -m bench.llm_bench --serve-qwen                  # the test model, served here
     ASSISTANT_LLM_PROVIDER=openai ASSISTANT_LLM_BASE_URL=… ASSISTANT_LLM_MODEL=… python -m bench.llm_bench
-    options: --sets bundled:test second:test  --limit N (questions per set, spread evenly)  --out FILE.json
+    options: --sets bundled:test second:test:16 (set:split[:how many, spread evenly])  --limit N (per set)
+             --out FILE.json
 
 Both configurations answer through one ``Assistant`` (hybrid retrieval, the same
 passages), once with and once without the LLM. Per configuration it prints fact
@@ -136,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     everything = {}
     try:
         for spec in args.sets:
-            set_name, _, split = spec.partition(":")
+            set_name, split, limit = (spec.split(":") + ["", ""])[:3]
             gold_set = SETS[set_name]
-            items = spread(select(gold_set, split or "test"), args.limit)
+            items = spread(select(gold_set, split or "test"), int(limit) if limit else args.limit)
             assistant = assistant_for(settings, gold_set, embedder)
             start = time.time()
             results = {}
