@@ -240,8 +240,9 @@ class Attributor:
                                                 (not p[0].isdigit() and p in self._dates_words()) for p in parts):
                 missing.append(d)
         for name in sorted(names(sentence) | _leading_name(sentence)):
+            # every word of a name: "Regio Deal Zuid-Limburg" is not "Regio Deal Twente"
             terms = [t for t in content_terms(name) if not t.isdigit()]
-            if terms and not any(match(t, self._terms) for t in terms):
+            if terms and not all(match(t, self._terms) for t in terms):
                 missing.append(name)
         # "Jansen" inside "Jan Jansen", "3" inside "3 maart": each reported once
         return [m for m in missing if not any(m != o and m in o for o in missing)]

@@ -82,6 +82,7 @@ def test_an_invented_figure_removes_its_sentence():
     ("De deal is op 3 maart 2021 gesloten.", ["2021", "3 maart"]),
     ("Het Rijk draagt 40 mln bij aan de Regio Deal Twente.", ["40"]),
     ("Jan Jansen leidt de Regio Deal Twente.", ["Jan Jansen"]),
+    ("Het Rijk draagt 25 mln bij aan de Regio Deal Zuid-Limburg.", ["Regio Deal Zuid-Limburg"]),
 ])
 def test_figures_dates_and_names_in_no_passage_are_invented(sentence, invented):
     assert Attributor(PASSAGES).invented(sentence) == invented
