@@ -44,7 +44,7 @@ class Assistant:
             from assistant.answerers.llm import LLMAnswerer, make_llm
 
             llm = make_llm(settings)
-            self.llm_answerer = LLMAnswerer(llm, fallback=self.extractive)
+            self.llm_answerer = LLMAnswerer(llm, fallback=self.extractive, embedder=self.embedder)
             if condenser is None:
                 from assistant.conversation_llm import LLMCondenser
 
@@ -130,7 +130,7 @@ class Assistant:
         if use_llm and self.llm_answerer is not None:
             passages = [pool[i] for i in order[: self.settings.top_k]]
             draft, notice = yield from self.llm_answerer.stream(query, passages, history)
-            mode = "extractive" if notice else "llm"
+            mode = draft.mode or ("extractive" if notice else "llm")
         else:
             draft = self.extractive.answer(query, pool, scored)
             if draft.refused and sources:
@@ -143,7 +143,8 @@ class Assistant:
         return Answer(
             text=draft.text, refused=draft.refused, citations=draft.citations, passages=passages,
             timings={"retrieve": retrieve_ms, "answer": answer_ms, "total": (time.perf_counter() - start) * 1000},
-            mode=mode, notice=notice, query=query.search, retrieved=pool, evidence=draft.strength)
+            mode=mode, notice=notice, query=query.search, retrieved=pool, evidence=draft.strength,
+            supported_sentences=draft.supported, checked_sentences=draft.claims)
 
 
 class AnswerStream:

@@ -69,11 +69,17 @@ class Answer:
     query: str = ""  # the standalone query that was searched
     retrieved: list[Passage] = field(default_factory=list)  # the retriever's own ranking, before re-ranking
     evidence: float = 0.0  # the best sentence's probability of answering (what refusal is decided on)
+    # LLM answers: how many of the model's sentences that claim something the passages
+    # support (None when the text is extractive: every sentence is a quote)
+    supported_sentences: int | None = None
+    checked_sentences: int | None = None
 
     def to_json(self) -> dict:
         return {"answer": self.text, "refused": self.refused,
                 "citations": [c.to_json() for c in self.citations],
-                "timings_ms": {k: round(self.timings.get(k, 0.0), 2) for k in ("retrieve", "answer", "total")}}
+                "timings_ms": {k: round(self.timings.get(k, 0.0), 2) for k in ("retrieve", "answer", "total")},
+                "mode": self.mode, "notice": self.notice,
+                "supported_sentences": self.supported_sentences, "checked_sentences": self.checked_sentences}
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -76,6 +76,9 @@ class Row:
     answer_ms: float = 0.0
     words: int = 0  # words of the answer (citation markers not counted)
     total_ms: float = 0.0
+    mode: str = "extractive"  # who wrote the answer ("llm", or "extractive" also when the LLM fell back)
+    supported_sentences: int | None = None  # LLM answers: the model's sentences the passages support …
+    checked_sentences: int | None = None  # … of those that claim something
 
 
 def score(item: GoldItem, answer) -> Row:
@@ -111,7 +114,9 @@ def score(item: GoldItem, answer) -> Row:
                refused=answer.refused, answer=answer.text, missing_facts=missing if item.answerable else [],
                scores=s, retrieve_ms=answer.timings.get("retrieve", 0.0), answer_ms=answer.timings.get("answer", 0.0),
                words=len(re.sub(r"\[\d+(?:,\s*\d+)*\]", " ", answer.text).split()),
-               total_ms=answer.timings.get("total", 0.0))
+               total_ms=answer.timings.get("total", 0.0), mode=getattr(answer, "mode", "extractive"),
+               supported_sentences=getattr(answer, "supported_sentences", None),
+               checked_sentences=getattr(answer, "checked_sentences", None))
 
 
 def _cite_hit(item: GoldItem, answer) -> float:

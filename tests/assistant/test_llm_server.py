@@ -2,7 +2,8 @@
 
 The real one is llama.cpp (xllamacpp) serving the bundled 270M Gemma model. It is a
 tiny base model whose answers are poor, so these tests check the wiring (request sent,
-tokens streamed back, citations checked, the facade never raising), not the quality.
+tokens streamed back, citations checked, the facade never raising), not the quality;
+test_llm_real.py has an instruction-tuned model.
 The others misbehave: hang, answer garbage, answer HTTP 500, or refuse the connection;
 every one must end in the extractive answer with a "niet bereikbaar" notice, quickly.
 """
@@ -76,10 +77,10 @@ def test_real_llama_server_streams_an_answer_with_checked_citations(gemma, real_
     assert gemma.metric("llamacpp:prompt_tokens_total") - prompt_tokens > 200
     assert len(pieces) > 1 or notice
     assert_citations_in_range(draft, passages)
-    if notice is None:
-        assert draft.refused or draft.citations
-    else:  # a base model may well cite nothing valid: then the extractive answer stands
-        assert draft.text == real_assistant.extractive.answer(query, passages).text
+    if draft.mode == "llm":  # what the model wrote, checked: refused, or supported sentences cited
+        assert draft.refused or (draft.citations and draft.supported >= 1)
+    else:  # a base model may well write nothing the passages support: then the extractive answer stands
+        assert notice and draft.text == real_assistant.extractive.answer(query, passages).text
 
 
 def test_the_facade_answers_through_the_real_server_and_never_raises(gemma, real_assistant, real_store_settings,
@@ -95,8 +96,9 @@ def test_the_facade_answers_through_the_real_server_and_never_raises(gemma, real
     answer = stream.answer
     print(f"\n[gemma/facade] mode={answer.mode} notice={answer.notice!r} pieces={len(pieces)} "
           f"answer ms={answer.timings['answer']:.0f}\n[gemma/facade] {answer.text[:400]!r}")
-    assert answer.mode == "llm" or answer.notice
-    assert answer.mode == ("extractive" if answer.notice else "llm")
+    assert answer.mode in ("llm", "extractive")
+    if answer.mode == "extractive":  # the fallback always says why
+        assert answer.notice
     assert answer.text and answer.passages
     assert_citations_in_range(answer, answer.passages)
 
