@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.fusion import reciprocal_rank_fusion
 from assistant.types import Passage
+from common.substance import same_substance
 from common.text import shingles
 
 MODES = ("hybrid", "dense", "bm25")
@@ -81,11 +82,14 @@ class HybridRetriever(Retriever):
         return out
 
     def _near_duplicate(self, text: str, chosen: list[Passage]) -> bool:
-        """Diversity: a passage mostly repeating one already chosen adds nothing."""
+        """Diversity: a passage mostly repeating one already chosen adds nothing — unless
+        it states a fact the repeated one does not (another figure, date or name): two
+        versions of a text that differ there are both shown, so an answer can name both."""
         sh = shingles(text)
         if not sh:
             return False
-        return any(len(sh & shingles(p.text)) / len(sh) >= self.max_overlap for p in chosen)
+        repeated = [p.text for p in chosen if len(sh & shingles(p.text)) / len(sh) >= self.max_overlap]
+        return bool(repeated) and same_substance(text, repeated)
 
 
 def _passage(snap, cid: str, score: float, dense: float | None, bm25: float | None, private: bool) -> Passage:

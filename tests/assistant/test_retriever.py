@@ -75,6 +75,18 @@ def test_diversity_skips_passages_that_mostly_repeat_a_chosen_one(fake_embedder)
     assert not retriever._near_duplicate("Het Rijk investeert 25 miljoen euro in de Regio Deal Twente", chosen)
 
 
+def test_a_near_copy_with_another_figure_is_still_shown(fake_embedder):
+    # two versions of one text that differ in a fact are two facts: the answer must be able to show both
+    from assistant.types import Passage
+
+    base = "Het loket van de Twente Board in Enschede is op vrijdag open tot 16.00 uur voor alle ondernemers uit de regio"
+    retriever = HybridRetriever(None, fake_embedder, max_overlap=0.6)
+    chosen = [Passage("a", base, "a.txt", "A")]
+    assert not retriever._near_duplicate(base.replace("16.00", "20.00"), chosen)
+    assert not retriever._near_duplicate(base.replace("Enschede", "Hengelo"), chosen)
+    assert retriever._near_duplicate(base.replace("alle ondernemers", "alle ondernemers en"), chosen)
+
+
 def test_empty_query_and_empty_store(store, fake_embedder, tmp_path):
     assert HybridRetriever(store, fake_embedder).retrieve("   ", 3) == []
     from common.config import Settings
