@@ -62,7 +62,7 @@ ORDINALS = {"eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5, "zes
 def content_terms(text: str) -> list[str]:
     """Stems of the words that carry meaning, in order, without repeats.
     Hyphenated words count as their parts too ("Zwolle-Enschede" finds "Enschede")."""
-    out: list[str] = []
+    out: dict[str, None] = {}  # ordered set: chunks run to hundreds of words
     stop = stopwords()
     for w in words(text):
         parts = [p for p in w.split("-") if p] if "-" in w else [w]
@@ -70,10 +70,8 @@ def content_terms(text: str) -> list[str]:
             p = NUMBER_WORDS.get(p, p)  # "vier actielijnen" = "4 actielijnen"
             if len(p) < 2 and not p.isdigit() or p in stop:
                 continue
-            s = stem(p)
-            if s not in out:
-                out.append(s)
-    return out
+            out[stem(p)] = None
+    return list(out)
 
 
 def term_set(text: str) -> frozenset[str]:

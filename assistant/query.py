@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant.followup import Resolution, resolve
 from assistant.lexicon import NUMBER_WORDS, content_terms, stopwords
+from common.text import words
 
 # the forms of answer a question can expect
 FIGURE, DATE, PERSON, PLACE, LIST, YESNO, DEFINITION, PROCEDURE, OPEN = (
@@ -52,11 +53,23 @@ class TermStats:
 
     def __init__(self, texts: list[str]):
         self.n = max(len(texts), 1)
+        # each distinct word's terms are looked up once (the same terms as content_terms
+        # per text): fast enough to build at start-up over 100,000 chunks
+        terms_of: dict[str, tuple[str, ...]] = {}
         self.df: dict[str, int] = {}
         for text in texts:
-            for t in set(content_terms(text)):
+            seen: set[str] = set()
+            for word in set(words(text)):
+                terms = terms_of.get(word)
+                if terms is None:
+                    terms = terms_of[word] = tuple(content_terms(word))
+                seen.update(terms)
+            for t in seen:
                 self.df[t] = self.df.get(t, 0) + 1
-        self._prefixes = {t[:5] for t in self.df if len(t) >= 5}
+        self._by_prefix: dict[str, list[str]] = {}  # a related word shares its first five letters
+        for t in self.df:
+            if len(t) >= 5:
+                self._by_prefix.setdefault(t[:5], []).append(t)
 
     def known(self, term: str) -> bool:
         return term in self.df or bool(self._related(term))
@@ -72,10 +85,10 @@ class TermStats:
 
     def _related(self, term: str) -> list[str]:
         """Corpus words that are the term inflected or inside a compound."""
-        if len(term) < 5 or term[:5] not in self._prefixes:
+        if len(term) < 5:
             return []
-        return [t for t in self.df if len(t) >= 5 and t[:5] == term[:5]
-                and (t.startswith(term) or (term.startswith(t) and len(term) - len(t) <= 2))]
+        return [t for t in self._by_prefix.get(term[:5], ())
+                if t.startswith(term) or (term.startswith(t) and len(term) - len(t) <= 2)]
 
 
 @dataclass(frozen=True)

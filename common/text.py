@@ -76,9 +76,15 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+# combining marks left by NFKD (Latin, Greek, Cyrillic and the extended blocks): one regex
+# pass instead of a per-character test, which made term statistics over 100,000 chunks slow
+_COMBINING = re.compile("[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def words(text: str) -> list[str]:

@@ -80,3 +80,19 @@ def test_term_stats_relate_inflections_and_compounds():
     stats = TermStats(["de ministeries werken samen", "financieringsbronnen voor start-ups"])
     assert stats.known("ministerie") and stats.known("financier")
     assert not stats.known("achterhoek")
+
+
+def test_term_statistics_count_each_text_once_per_term():
+    # built per distinct word for speed: must equal counting content_terms per text
+    from assistant.lexicon import content_terms
+
+    texts = ["De investering: het Rijk investeert 25 miljoen, geïnvesteerd in Zwolle-Enschede.",
+             "Investeringen in Enschede en Hengelo; vier actielijnen en 4 programma's.",
+             "Café Naïef in Enschede", ""]
+    naive: dict[str, int] = {}
+    for text in texts:
+        for t in set(content_terms(text)):
+            naive[t] = naive.get(t, 0) + 1
+    stats = TermStats(texts)
+    assert stats.df == naive and stats.n == 4
+    assert stats.df[content_terms("Enschede")[0]] == 3
