@@ -47,6 +47,11 @@ from vectorstore.vectors import DenseVectors
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
+# Raise when reading or chunking changes what a file becomes (a reader fix, a new page
+# label, another chunk size): unchanged files are then read again on the next run, so
+# an index never keeps text an older reader got wrong. Vectors stay cached by text.
+READER_VERSION = "2026-11-24"
+
 
 class IngestBusy(StoreBusy):
     pass
@@ -308,7 +313,8 @@ def _ingest_file(path: Path, before: FileEntry | None, report: Report) -> FileEn
         if path.suffix.lower() not in SUPPORTED:
             load_document(path)  # raises the LoadError with the Dutch/English reason
         digest = _sha256(path)
-        if before is not None and before.sha256 == digest:
+        # a file read by older reading or chunking code is read again (its vectors stay cached)
+        if before is not None and before.sha256 == digest and before.reader == READER_VERSION:
             title = title_for(path, before.title if before.title != readable_name(path) else None)
             date = catalog_date(path) or (before.chunks[0].get("date") if before.chunks else None)
             if title == before.title and all(c.get("date") == date for c in before.chunks):
@@ -330,5 +336,5 @@ def _ingest_file(path: Path, before: FileEntry | None, report: Report) -> FileEn
         report.failed.append((name, f"onverwachte fout bij verwerken (unexpected error): {type(exc).__name__}: {exc}"))
         return None
     (report.updated if before is not None else report.added).append(name)
-    return FileEntry(sha256=digest, path=str(path), kind=doc.kind, title=title,
+    return FileEntry(sha256=digest, path=str(path), kind=doc.kind, title=title, reader=READER_VERSION,
                      chunks=[c.to_dict() for c in chunks], ingested_at=_now())

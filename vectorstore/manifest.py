@@ -44,6 +44,7 @@ class FileEntry:
     chunks: list[dict]  # Chunk.to_dict() of the file's own chunks, before cross-document dedupe
     ingested_at: str
     chunk_count: int = -1  # len(chunks); known without them when the manifest is read without chunks
+    reader: str = ""  # version of the reading and chunking code that made ``chunks`` ("" = before versions)
 
     def __post_init__(self) -> None:
         if self.chunk_count < 0:

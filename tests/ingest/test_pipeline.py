@@ -126,6 +126,23 @@ def test_reingest_unchanged_embeds_nothing_and_keeps_the_generation(corpus_copy,
     assert store(settings).chunks == chunks_before
 
 
+def test_files_read_by_an_older_reader_are_read_again_without_embedding(corpus_copy, settings, monkeypatch):
+    # a reader fix must reach files that did not change; their text vectors stay cached
+    import ingest.pipeline as pipeline
+
+    run(corpus_copy, settings)
+    chunks_before = store(settings).chunks
+    monkeypatch.setattr(pipeline, "READER_VERSION", "a-newer-reader")
+    embedder = FakeEmbedder()
+    report = run(corpus_copy, settings, embedder)
+
+    assert sorted(report.updated) == CORPUS and report.unchanged == []
+    assert embedder.embedded == 0
+    assert {e.reader for e in Manifest.load(settings.store_dir).files.values()} == {"a-newer-reader"}
+    assert store(settings).chunks.keys() == chunks_before.keys()
+    assert sorted(run(corpus_copy, settings).unchanged) == CORPUS
+
+
 # --- incremental changes ---------------------------------------------------------------------
 
 def test_modified_file_is_updated_and_only_changed_chunks_are_embedded(corpus_copy, settings):
