@@ -99,13 +99,22 @@ def main(argv: list[str] | None = None) -> int:
         else HEADLINE_SETS
     configs = [PRODUCT] + ([] if args.no_baseline else BASELINES) + \
         (["hybride+llm"] if settings.llm_enabled else [])
+    index = ["# Evaluatie: overzicht", "",
+             "Per set en split de vergelijking met de tutorial-pijplijn; het volledige rapport staat in de map "
+             "van de set. Het scoringsmodel is gefit op de train-splits en gekozen op dev (`python -m eval.train`)."]
     for set_name, split in runs:
         result = evaluate_set(settings, set_name, split, configs)
         out = args.out / f"{set_name}-{split}"
         report.write(out, result["summaries"], result["rows"], PRODUCT, result["meta"])
-        print(f"\n## {set_name} / {split} ({result['meta']['questions']} vragen)\n")
+        title = f"## {set_name} / {split} ({result['meta']['questions']} vragen)"
+        print(f"\n{title}\n")
         print(report.comparison(result["summaries"]))
         print(f"\nRapport: {out / 'report.md'}")
+        index += ["", title, "", f"Datum {result['meta']['date']}, embedder `{result['meta']['embedder']}`, "
+                  f"scorer {result['meta']['scorer'] or '–'}; [volledig rapport]({out.name}/report.md)", "",
+                  report.comparison(result["summaries"])]
+    if len(runs) > 1:
+        (args.out / "report.md").write_text("\n".join(index) + "\n", encoding="utf-8")
     return 0
 
 
