@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import http.server
 import json
 import os
@@ -20,6 +19,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from vectorstore.manifest import sha256_file
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -88,14 +89,6 @@ def qwen_parts() -> list[Path]:
     return paths
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def assemble_qwen(cache: Path | None = None) -> Path:
     """The parts concatenated into one GGUF in the model cache, checked by size and
     sha256 every time before use (a damaged or half-written file is rebuilt once)."""
@@ -109,7 +102,7 @@ def assemble_qwen(cache: Path | None = None) -> Path:
                         while block := f.read(1 << 22):
                             out.write(block)
             partial.replace(target)
-        if _sha256(target) == QWEN_SHA256:
+        if sha256_file(target) == QWEN_SHA256:
             return target
     raise ValueError(f"{target}: sha256 differs from {QWEN_SHA256} (damaged part packages?)")
 
