@@ -65,7 +65,10 @@ class Assistant:
     def term_stats(self, snapshot) -> TermStats:
         """Term statistics of one index generation, computed once per generation."""
         if self._stats is None or self._stats[0] is not snapshot.chunks:
-            self._stats = (snapshot.chunks, TermStats([c.index_text for c in snapshot.chunks.values()]))
+            counted = getattr(snapshot, "terms", None)
+            stats = TermStats(df=counted["df"], n=counted["n"]) if counted else \
+                TermStats([c.index_text for c in snapshot.chunks.values()])
+            self._stats = (snapshot.chunks, stats)
         return self._stats[1]
 
     def analyse(self, question: str, history: list[dict] | None = None, snapshot=None) -> Query:

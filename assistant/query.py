@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.followup import Resolution, resolve
 from assistant.lexicon import NUMBER_WORDS, content_terms, stopwords
-from common.text import words
+from common.terms import document_frequencies
 
 # the forms of answer a question can expect
 FIGURE, DATE, PERSON, PLACE, LIST, YESNO, DEFINITION, PROCEDURE, OPEN = (
@@ -51,21 +51,10 @@ class TermStats:
     question says more than a common one, and a word the corpus never uses hints that
     the question is about something else."""
 
-    def __init__(self, texts: list[str]):
-        self.n = max(len(texts), 1)
-        # each distinct word's terms are looked up once (the same terms as content_terms
-        # per text): fast enough to build at start-up over 100,000 chunks
-        terms_of: dict[str, tuple[str, ...]] = {}
-        self.df: dict[str, int] = {}
-        for text in texts:
-            seen: set[str] = set()
-            for word in set(words(text)):
-                terms = terms_of.get(word)
-                if terms is None:
-                    terms = terms_of[word] = tuple(content_terms(word))
-                seen.update(terms)
-            for t in seen:
-                self.df[t] = self.df.get(t, 0) + 1
+    def __init__(self, texts: list[str] = (), df: dict[str, int] | None = None, n: int | None = None):
+        """From the texts, or from counts made at ingestion (``df`` over ``n`` texts)."""
+        self.n = max(len(texts) if n is None else n, 1)
+        self.df: dict[str, int] = document_frequencies(texts) if df is None else df
         self._by_prefix: dict[str, list[str]] = {}  # a related word shares its first five letters
         for t in self.df:
             if len(t) >= 5:

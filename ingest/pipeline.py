@@ -26,6 +26,7 @@ from typing import Callable
 import numpy as np
 
 from common.records import Chunk
+from common.terms import document_frequencies
 from common.units import split_units
 from ingest.catalog import catalog_date, readable_name, title_for
 from ingest.chunk import chunk_document
@@ -41,7 +42,7 @@ from vectorstore.lock import writer_lock
 from vectorstore.manifest import FileEntry, Manifest, ManifestDamaged, fingerprint
 from vectorstore.manifest import sha256_file as _sha256
 from vectorstore.repair import open_cache, open_chroma_for_writing, rebuild_cache
-from vectorstore.store import generation_dir, load_snapshot
+from vectorstore.store import TERMS, generation_dir, load_snapshot
 from vectorstore.units import UnitVectors
 from vectorstore.vectors import DenseVectors
 
@@ -226,6 +227,9 @@ def _update(paths, settings, embedder, reset, progress, report, old: Manifest, c
     bounds = np.cumsum([0] + [len(t) for t in unit_texts])
     UnitVectors.save(gen, [c.id for c in chunks], [unit_matrix[a:b] for a, b in zip(bounds, bounds[1:])])
     atomic_write(gen / "chunks.json", json.dumps([c.to_dict() for c in chunks], ensure_ascii=False))
+    # the answerer's term weights, counted once here instead of by every reader at start-up
+    atomic_write(gen / TERMS, json.dumps({"n": len(chunks), "df": document_frequencies(c.index_text for c in chunks)},
+                                         ensure_ascii=False))
     new.save_chunks(gen)
     conform(gen, store_dir)  # readable by whoever may read the store folder, before anyone is told of it
     new.generation_files = fingerprint(gen)

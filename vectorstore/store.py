@@ -41,6 +41,7 @@ __all__ = ["DocumentInfo", "Snapshot", "Store", "StoreDamaged", "StoreError", "g
 REPAIR = "herstel met: python -m ingest <mappen> (repair: re-run the ingestion; --reset rebuilds everything)"
 LOAD_ATTEMPTS = 3  # a reader racing two commits retries with the newer manifest
 ROW_CACHE = 64  # document filters whose row lists a snapshot keeps
+TERMS = "terms.json"  # term document frequencies of a generation (see common.terms)
 
 
 def open_chroma(settings, embedder_name: str) -> ChromaIndex:
@@ -71,8 +72,11 @@ class Snapshot:
     belong together. Never changes; take a new one per question."""
 
     def __init__(self, manifest: Manifest, chunks: dict[str, Chunk], bm25: Bm25Index, vectors: DenseVectors,
-                 units: UnitVectors, chroma: ChromaIndex | None = None):
+                 units: UnitVectors, chroma: ChromaIndex | None = None, terms: dict | None = None):
         self.manifest, self.chunks, self.bm25, self.vectors, self.units = manifest, chunks, bm25, vectors, units
+        # {"n": chunks, "df": content term -> chunks holding it}, counted at ingestion;
+        # None for generations written before it was (the answerer then counts itself)
+        self.terms = terms
         self._chroma = chroma  # server mode: dense search through the Chroma server
         self._rows: dict[frozenset, np.ndarray] = {}
         self._source_rows: dict[str, np.ndarray] | None = None
@@ -212,7 +216,15 @@ def _read_generation(store_dir: Path, manifest: Manifest, chroma: ChromaIndex | 
             vectors = DenseVectors.load(gen, ids)
         except (OSError, ValueError) as exc:
             raise damaged(f"vectors.npy onleesbaar ({exc})") from None
-    return Snapshot(manifest, chunks, bm25, vectors, units, chroma)
+    terms = None
+    if (gen / TERMS).exists():
+        try:
+            terms = json.loads((gen / TERMS).read_text(encoding="utf-8"))
+            if not isinstance(terms.get("df"), dict) or terms.get("n") != len(chunks):
+                raise ValueError("n or df wrong")
+        except (OSError, ValueError, AttributeError) as exc:
+            raise damaged(f"{TERMS} onleesbaar ({exc})") from None
+    return Snapshot(manifest, chunks, bm25, vectors, units, chroma, terms)
 
 
 class Store:

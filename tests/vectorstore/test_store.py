@@ -213,7 +213,7 @@ def _truncate(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
-GENERATION_FILES = ["chunks.json", "vectors.npy", "units.npy", "units.json", "bm25/ids.txt",
+GENERATION_FILES = ["chunks.json", "terms.json", "vectors.npy", "units.npy", "units.json", "bm25/ids.txt",
                     "bm25/vocab.index.json", "bm25/data.csc.index.npy", "bm25/params.index.json"]
 
 
@@ -227,6 +227,35 @@ def test_a_damaged_generation_file_is_reported_by_name(corpus_store, name, how):
         Store(settings, FakeEmbedder.name)
     message = str(info.value)
     assert name in message and "python -m ingest" in message and "store damaged" in message
+
+
+def test_term_frequencies_are_counted_at_ingestion_and_read_with_the_generation(corpus_store):
+    # the answerer's term weights: counted once by the writer, not by every reader at start-up
+    from common.terms import document_frequencies
+
+    _, settings = corpus_store
+    snap = Store(settings, FakeEmbedder.name).snapshot()
+    texts = [c.index_text for c in snap.chunks.values()]
+    assert snap.terms["n"] == len(texts) > 0
+    assert snap.terms["df"] == document_frequencies(texts)
+
+
+def test_a_generation_without_term_frequencies_still_answers(corpus_store):
+    # generations written before terms.json existed: the answerer counts the terms itself
+    from assistant.core import Assistant
+    from vectorstore.manifest import Manifest
+
+    _, settings = corpus_store
+    gen = generation_dir(settings.store_dir, 1)
+    (gen / "terms.json").unlink()
+    manifest = Manifest.load(settings.store_dir)
+    del manifest.generation_files["terms.json"]
+    manifest.save(settings.store_dir)
+    store = Store(settings, FakeEmbedder.name)
+    assert store.snapshot().terms is None
+    assistant = Assistant(settings, embedder=FakeEmbedder(), store=store)
+    assert assistant.term_stats(store.snapshot()).df
+    assert assistant.ask("Hoeveel inwoners heeft Twente?").text
 
 
 def test_a_truncated_manifest_is_reported(corpus_store):
