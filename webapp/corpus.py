@@ -36,21 +36,22 @@ class SharedCorpus:
 
     def documents(self) -> list[DocumentInfo]:
         try:
-            manifest = Manifest.load(self.settings.store_dir)
+            # counts only: each file's chunks are not read (a large index has hundreds of MB of them)
+            manifest = Manifest.load(self.settings.store_dir, chunks=False)
         except (OSError, ValueError):
             return []
-        return [DocumentInfo(name, e.title, e.kind, len(e.chunks), e.ingested_at)
+        return [DocumentInfo(name, e.title, e.kind, e.chunk_count, e.ingested_at)
                 for name, e in sorted(manifest.files.items())]
 
     def updated_at(self) -> str:
         try:
-            return Manifest.load(self.settings.store_dir).updated_at
+            return Manifest.load(self.settings.store_dir, chunks=False).updated_at
         except (OSError, ValueError):
             return ""
 
     def file_path(self, name: str) -> Path | None:
         try:
-            entry = Manifest.load(self.settings.store_dir).files.get(name)
+            entry = Manifest.load(self.settings.store_dir, chunks=False).files.get(name)
         except (OSError, ValueError):
             return None
         return Path(entry.path) if entry is not None and Path(entry.path).is_file() else None
@@ -69,7 +70,7 @@ class SharedCorpus:
         """Copy a visitor's document into the shared corpus. A name the shared index
         already has is refused: publishing never replaces a document."""
         with self._lock:
-            indexed = Manifest.load(self.settings.store_dir).files
+            indexed = Manifest.load(self.settings.store_dir, chunks=False).files
 
             def refuse(name: str) -> str | None:
                 if name in indexed:
@@ -88,7 +89,7 @@ class SharedCorpus:
         from ingest.pipeline import IngestBusy, ingest, scan
 
         with self._lock:
-            manifest = Manifest.load(self.settings.store_dir)
+            manifest = Manifest.load(self.settings.store_dir, chunks=False)
             entry = manifest.files.get(name)
             if entry is None:
                 return "Dit document staat niet (meer) in de index."

@@ -62,17 +62,17 @@ class PrivateDocuments:
         if folder is None:
             return []
         try:
-            manifest = Manifest.load(folder / "index")
+            manifest = Manifest.load(folder / "index", chunks=False)  # counts only
         except (OSError, ValueError):
             return []
-        return [DocumentInfo(name, e.title, e.kind, len(e.chunks), e.ingested_at)
+        return [DocumentInfo(name, e.title, e.kind, e.chunk_count, e.ingested_at)
                 for name, e in sorted(manifest.files.items())]
 
     def file_path(self, conversation_id: str, name: str) -> Path | None:
         folder = self.folder(conversation_id)
         if folder is None:
             return None
-        entry = Manifest.load(folder / "index").files.get(name)
+        entry = Manifest.load(folder / "index", chunks=False).files.get(name)
         return Path(entry.path) if entry is not None and Path(entry.path).is_file() else None
 
     def open(self, conversation_id: str, embedder_name: str):
@@ -84,7 +84,7 @@ class PrivateDocuments:
         if folder is None:
             return None
         settings = self.store_settings(folder)
-        generation = Manifest.load(settings.store_dir).generation
+        generation = Manifest.load(settings.store_dir, chunks=False).generation
         if not generation:
             return None
         with self._guard:

@@ -80,7 +80,7 @@ def ingest_uploads(files: list[tuple[str, bytes]], folder: Path, settings, embed
     from vectorstore.manifest import Manifest
 
     folder.mkdir(parents=True, exist_ok=True)
-    indexed = Manifest.load(settings.store_dir).files
+    indexed = Manifest.load(settings.store_dir, chunks=False).files  # names and paths only
     allowed = supported()
     result = UploadResult()
     saved: dict[str, tuple[Path, bytes | None]] = {}  # name -> (path, previous content)

@@ -95,3 +95,18 @@ def test_a_bundled_corpus_document_can_be_removed(corpus, real_store_settings, t
     assert name not in Manifest.load(shared.settings.store_dir).files and not (folder / name).exists()
     assert len(Manifest.load(shared.settings.store_dir).files) == 4
     assert _log(shared) == [("verwijderd", name)]
+
+
+def test_the_document_list_reads_counts_not_every_chunk(corpus, monkeypatch):
+    # the sidebar is drawn on every rerun: with a large index, reading each file's chunks
+    # (hundreds of MB at 100,000 chunks) there would stall every page view
+    shared, _ = corpus
+    expected = {name: len(e.chunks) for name, e in Manifest.load(shared.settings.store_dir).files.items()}
+
+    def no_chunks(self, store_dir):
+        raise AssertionError("the document list must not read the chunks")
+
+    monkeypatch.setattr(Manifest, "_read_chunks", no_chunks)
+    documents = shared.documents()
+    assert {d.source: d.chunks for d in documents} == expected and len(documents) == 5
+    assert shared.updated_at() and shared.file_path(documents[0].source) is not None
