@@ -76,8 +76,12 @@ def _is_navigation(tag: Tag) -> bool:
         return True
     if tag.get("role", "").lower() in _NAV_ROLES:
         return True
+    if tag.name == "body" or tag.name in _INLINE:
+        # navigation is a block of links; a class name on a word inside a sentence is styling:
+        # LibreOffice's help marks every menu path in its prose as <span class="menuitem">
+        return False
     names = " ".join(tag.get("class", []) if isinstance(tag.get("class"), list) else [str(tag.get("class", ""))])
-    return tag.name != "body" and bool(_NAV_NAME.search(f"{names} {tag.get('id', '')}"))
+    return bool(_NAV_NAME.search(f"{names} {tag.get('id', '')}"))
 
 
 def _link_block(tag: Tag) -> bool:

@@ -214,6 +214,19 @@ def test_html_prose_with_links_is_kept(tmp_path):
     assert "investeert 25 miljoen euro" in load_document(path).text
 
 
+def test_html_inline_words_with_menu_like_classes_are_prose(tmp_path):
+    # a menu path in a sentence, marked up as LibreOffice's help does, is what the reader must
+    # see ("kiest u Extra - Blad beveiligen."), while a block classed as a menu is still dropped
+    path = tmp_path / "hulp.html"
+    path.write_text("<html><body><div class='menu-main'><a href='/a'>Start</a> <a href='/b'>Zoeken</a> "
+                    "<a href='/c'>Index</a></div><p>Om het blad te beveiligen kiest u <a target='_top' "
+                    "href='x.html'><span class='menuitem'>Extra - Blad beveiligen</span></a>. Kies daarna "
+                    "<span class='navigation-hint'>OK</span>.</p></body></html>", encoding="utf-8")
+    text = load_document(path).text
+    assert "kiest u Extra - Blad beveiligen." in text and "Kies daarna OK." in text
+    assert "Zoeken" not in text
+
+
 # --- Word -------------------------------------------------------------------------------------
 def test_docx_headings_become_sections_and_lists_stay_lists(tmp_path):
     from datetime import datetime
