@@ -14,51 +14,28 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from webapp.launch import PROJECT, running_app
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def one_run(browser, store: Path, question: str) -> dict[str, float]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as data:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
         env.update(ASSISTANT_STORE=str(store), ASSISTANT_APP_DIR=data,
                    ASSISTANT_FEEDBACK_FILE=str(Path(data) / "feedback.jsonl"), HF_HUB_OFFLINE="1",
                    ANONYMIZED_TELEMETRY="False")
-        python = PROJECT / ".venv" / "bin" / "python"
         start = time.perf_counter()
-        server = subprocess.Popen(
-            [str(python if python.exists() else sys.executable), "-m", "streamlit", "run", "app.py",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            while True:
-                if server.poll() is not None:
-                    raise SystemExit(f"streamlit stopte met exitcode {server.returncode}")
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
-                        break
-                except OSError:
-                    time.sleep(0.05)
+        # polled every 50 ms: the time until the server answers is one of the figures
+        with running_app(env, timeout=600, poll=0.05) as url:
             health = time.perf_counter() - start
             context = browser.new_context()
             page = context.new_page()
@@ -74,13 +51,6 @@ def one_run(browser, store: Path, question: str) -> dict[str, float]:
                                           && !document.querySelector('.tb-busy')""", timeout=120_000)
             answered = time.perf_counter() - start
             context.close()
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
     return {"server answers": health, "page usable": usable, "first answer shown": answered}
 
 

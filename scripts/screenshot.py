@@ -12,15 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from webapp.launch import PROJECT, AppDidNotStart, running_app
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -41,43 +38,21 @@ def main() -> int:
               file=sys.stderr)
         return 2
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     # the screenshot's conversation and ratings must not end up in the real app data
     scratch = Path(tempfile.mkdtemp(prefix="screenshot-"))
     env.update(ASSISTANT_STORE=str(args.store.resolve()), ASSISTANT_APP_DIR=str(scratch),
                ASSISTANT_FEEDBACK_FILE=str(scratch / "feedback.jsonl"))
-    python = PROJECT / ".venv" / "bin" / "python"
-    server = subprocess.Popen(
-        [str(python if python.exists() else sys.executable), "-m", "streamlit", "run", "app.py",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait(url, server)
-        _shoot(url, args)
+        with running_app(env) as url:
+            _shoot(url, args)
+    except AppDidNotStart as exc:
+        print(exc, file=sys.stderr)
+        return 1
     finally:
-        server.terminate()
-        server.wait(timeout=15)
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"opgeslagen: {args.out}")
     return 0
-
-
-def _wait(url: str, server: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"streamlit stopte met exitcode {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"streamlit antwoordde niet binnen {timeout:.0f} s")
 
 
 def _shoot(url: str, args) -> None:

@@ -12,16 +12,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from webapp.launch import AppDidNotStart, running_app
 
 pytestmark = pytest.mark.slow
 
@@ -41,17 +38,6 @@ REQUESTS: list[str] = []  # every URL any page of this module asked for
 CSP_VIOLATIONS: list[str] = []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _python() -> str:
-    venv = PROJECT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, real_store_settings):
     """The app as a subprocess on a private copy of the bundled-corpus index (visitors'
@@ -62,39 +48,13 @@ def server(tmp_path_factory, real_store_settings):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     env.update(ASSISTANT_STORE=str(store), ASSISTANT_ADMIN_PASSWORD=ADMIN_PASSWORD,
                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
-    port = _free_port()
     log_path = work / "streamlit.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [_python(), "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for_health(url, process, log_path)
-        yield {"url": url, "data": work / "data", "log": log_path}
-    finally:
-        process.terminate()
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_for_health(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"streamlit stopped with exit code {process.returncode}:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"streamlit did not answer on {url} within {START_TIMEOUT} s:\n{log_path.read_text()}")
+            with running_app(env, log=log, timeout=START_TIMEOUT) as url:
+                yield {"url": url, "data": work / "data", "log": log_path}
+        except AppDidNotStart as exc:
+            pytest.fail(f"{exc}:\n{log_path.read_text()}")
 
 
 @pytest.fixture(scope="module")
