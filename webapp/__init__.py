@@ -18,4 +18,5 @@
 - server.py      the HTTP side: cookie, Dutch page shell, CSP, document route, preloading
 - feedback.py    ratings as JSON lines; export.py  conversations as Markdown / JSON
 - escape.py, dutch.py, records.py  text made safe, Dutch dates and counts, answers as JSON
+- launch.py      start and stop the app as `make run` does (browser tests, benchmarks, screenshot)
 """
