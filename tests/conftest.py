@@ -20,6 +20,12 @@ from vectorstore.embedders import Embedder  # noqa: E402
 PROJECT = Path(__file__).resolve().parent.parent
 
 
+def truncate(path: Path) -> None:
+    """Damage a file the way a crash or a full disk does: its second half gone."""
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
 class FakeEmbedder(Embedder):
     """Deterministic bag-of-words hashing: texts sharing words get similar vectors."""
 

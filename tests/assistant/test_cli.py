@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import truncate
+
 PROJECT = Path(__file__).resolve().parents[2]
 
 
@@ -95,15 +97,10 @@ def store_copy(store, tmp_path):
     return copy
 
 
-def _truncate(path: Path) -> None:
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
-
-
 @pytest.mark.parametrize("name", ["manifest.json", "gen-000001/chunks.json", "gen-000001/bm25/vocab.index.json",
                                   "gen-000001/units.npy", "gen-000001/vectors.npy"])
 def test_damaged_store_exits_5_with_a_message_not_a_traceback(store_copy, name):
-    _truncate(store_copy / name)
+    truncate(store_copy / name)
     result = run(["ask", QUESTION, "--json"], store_copy)
     assert result.returncode == 5, result.stdout + result.stderr
     assert result.stdout == "" and "Traceback" not in result.stderr
@@ -120,7 +117,7 @@ def test_a_missing_generation_file_is_damage_too(store_copy):
 def test_a_damaged_chroma_does_not_stop_answering(store, store_copy):
     """Readers of an embedded store use the generation's own vectors; Chroma is the
     ingestion's to repair."""
-    _truncate(store_copy / "chroma" / "chroma.sqlite3")
+    truncate(store_copy / "chroma" / "chroma.sqlite3")
     damaged, healthy = run(["ask", QUESTION, "--json"], store_copy), run(["ask", QUESTION, "--json"], store)
     assert damaged.returncode == 0, damaged.stderr
     assert json.loads(damaged.stdout)["citations"] == json.loads(healthy.stdout)["citations"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from common.config import CORPUS_DIR, PROJECT_DIR
+from tests.conftest import truncate
 from tests.ingest.pdf_factory import make_pdf
 
 pytestmark = pytest.mark.slow
@@ -113,11 +114,6 @@ def damaged(first_run, workspace, tmp_path):
     return copy
 
 
-def _truncate(path: Path) -> None:
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
-
-
 def _no_traceback(result: subprocess.CompletedProcess) -> None:
     assert "Traceback" not in result.stdout + result.stderr, result.stderr[-2000:]
 
@@ -133,7 +129,7 @@ def test_check_reports_a_healthy_store(damaged):
 
 def test_truncated_manifest_exit_5_and_reset_rebuilds(damaged, workspace):
     corpus, _ = workspace
-    _truncate(damaged / "manifest.json")
+    truncate(damaged / "manifest.json")
     result = cli(corpus, "--store", damaged)
     assert result.returncode == 5 and "manifest.json" in result.stderr and "--reset" in result.stderr
     _no_traceback(result)
@@ -156,7 +152,7 @@ def test_truncated_manifest_exit_5_and_reset_rebuilds(damaged, workspace):
 ])
 def test_damage_is_found_by_check_and_repaired_by_the_next_run(damaged, workspace, part, name, found):
     corpus, _ = workspace
-    _truncate(damaged / name)
+    truncate(damaged / name)
     check = cli("--check", "--store", damaged)
     assert check.returncode == 5 and f"[FOUT] {found}" in check.stdout, check.stdout
     _no_traceback(check)

@@ -18,7 +18,7 @@ from filelock import FileLock
 from common.config import CORPUS_DIR, Settings
 from common.units import split_units
 from ingest.pipeline import IngestBusy, Report, ingest
-from tests.conftest import FakeEmbedder
+from tests.conftest import FakeEmbedder, truncate
 from tests.ingest.pdf_factory import make_pdf, write_pdf
 from vectorstore.chroma import source_key
 from vectorstore.manifest import Manifest
@@ -745,11 +745,6 @@ def test_an_edited_figure_in_a_shared_paragraph_reaches_the_index(tmp_path, sett
 
 # --- damage: repaired by the next run, never reported as success ----------------------------------------
 
-def _truncate(path: Path) -> None:
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
-
-
 def _healthy(settings) -> None:
     from vectorstore.check import check_store
 
@@ -766,7 +761,7 @@ def test_a_damaged_generation_is_rebuilt_from_the_manifest(corpus_copy, settings
     run(corpus_copy, settings)
     chunks_before = store(settings).chunks
     path = generation_dir(settings.store_dir, 1) / name
-    path.unlink() if how == "missing" else _truncate(path)
+    path.unlink() if how == "missing" else truncate(path)
 
     embedder = FakeEmbedder()
     report = run(corpus_copy, settings, embedder)
@@ -782,7 +777,7 @@ def test_a_damaged_generation_is_rebuilt_from_the_manifest(corpus_copy, settings
 def test_a_damaged_chroma_is_set_aside_and_refilled_without_embedding(corpus_copy, settings):
     run(corpus_copy, settings)
     chunks_before = store(settings).chunks
-    _truncate(settings.store_dir / "chroma" / "chroma.sqlite3")
+    truncate(settings.store_dir / "chroma" / "chroma.sqlite3")
 
     embedder = FakeEmbedder()
     report = run(corpus_copy, settings, embedder)
@@ -797,7 +792,7 @@ def test_a_damaged_chroma_is_set_aside_and_refilled_without_embedding(corpus_cop
 
 def test_a_damaged_embedding_cache_is_set_aside_and_seeded_from_the_index(corpus_copy, settings):
     run(corpus_copy, settings)
-    _truncate(settings.store_dir / "embeddings.sqlite")
+    truncate(settings.store_dir / "embeddings.sqlite")
 
     report = run(corpus_copy, settings)  # an unchanged corpus: the cache is checked all the same
     assert report.exit_code == 0 and len(report.repaired) == 1 and "embeddingcache" in report.repaired[0]
@@ -819,7 +814,7 @@ def test_a_truncated_manifest_stops_ingest_and_reset_rebuilds(corpus_copy, setti
 
     run(corpus_copy, settings)
     run(corpus_copy / DEAL, settings, reset=True)  # generation 2, only one document
-    _truncate(settings.store_dir / "manifest.json")
+    truncate(settings.store_dir / "manifest.json")
     with pytest.raises(ManifestDamaged) as info:
         run(corpus_copy, settings)
     assert "--reset" in str(info.value)
@@ -834,9 +829,9 @@ def test_a_truncated_manifest_stops_ingest_and_reset_rebuilds(corpus_copy, setti
 
 def test_reset_rebuilds_whatever_is_damaged(corpus_copy, settings):
     run(corpus_copy, settings)
-    _truncate(settings.store_dir / "manifest.json")
-    _truncate(settings.store_dir / "chroma" / "chroma.sqlite3")
-    _truncate(settings.store_dir / "embeddings.sqlite")
+    truncate(settings.store_dir / "manifest.json")
+    truncate(settings.store_dir / "chroma" / "chroma.sqlite3")
+    truncate(settings.store_dir / "embeddings.sqlite")
     shutil.rmtree(generation_dir(settings.store_dir, 1) / "bm25")
 
     report = run(corpus_copy, settings, reset=True)
@@ -922,7 +917,7 @@ def test_damaged_per_file_chunks_stop_ingest_but_not_readers(corpus_copy, settin
 
     run(corpus_copy, settings)
     chunks_before = store(settings).chunks
-    _truncate(generation_dir(settings.store_dir, 1) / "files.json")
+    truncate(generation_dir(settings.store_dir, 1) / "files.json")
     assert store(settings).chunks == chunks_before
     with pytest.raises(ManifestDamaged) as info:
         run(corpus_copy, settings)

@@ -19,7 +19,7 @@ import pytest
 
 from common.config import CORPUS_DIR, PROJECT_DIR, Settings
 from ingest.pipeline import ingest
-from tests.conftest import FakeEmbedder
+from tests.conftest import FakeEmbedder, truncate
 from vectorstore.errors import StoreDamaged
 from vectorstore.manifest import Manifest, ManifestDamaged
 from vectorstore.store import Snapshot, Store, generation_dir
@@ -208,11 +208,6 @@ def test_document_filter_in_dense_and_sparse(corpus_store):
 
 # --- damage: a reader reports it, never answers from half an index ------------------------------------
 
-def _truncate(path: Path) -> None:
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
-
-
 GENERATION_FILES = ["chunks.json", "terms.json", "vectors.npy", "units.npy", "units.json", "bm25/ids.txt",
                     "bm25/vocab.index.json", "bm25/data.csc.index.npy", "bm25/params.index.json"]
 
@@ -222,7 +217,7 @@ GENERATION_FILES = ["chunks.json", "terms.json", "vectors.npy", "units.npy", "un
 def test_a_damaged_generation_file_is_reported_by_name(corpus_store, name, how):
     _, settings = corpus_store
     path = generation_dir(settings.store_dir, 1) / name
-    _truncate(path) if how == "truncated" else path.unlink()
+    truncate(path) if how == "truncated" else path.unlink()
     with pytest.raises(StoreDamaged) as info:
         Store(settings, FakeEmbedder.name)
     message = str(info.value)
@@ -260,7 +255,7 @@ def test_a_generation_without_term_frequencies_still_answers(corpus_store):
 
 def test_a_truncated_manifest_is_reported(corpus_store):
     _, settings = corpus_store
-    _truncate(settings.store_dir / "manifest.json")
+    truncate(settings.store_dir / "manifest.json")
     with pytest.raises(ManifestDamaged) as info:
         Store(settings, FakeEmbedder.name)
     assert "manifest.json" in str(info.value) and "--reset" in str(info.value)
@@ -272,7 +267,7 @@ def test_a_running_reader_reports_damage_in_a_new_commit_and_keeps_its_snapshot(
     old = store.snapshot()
     (corpus / "zeppelin.txt").write_text(NEW_DOC, encoding="utf-8")
     ingest([corpus], settings, FakeEmbedder())
-    _truncate(generation_dir(settings.store_dir, 2) / "chunks.json")
+    truncate(generation_dir(settings.store_dir, 2) / "chunks.json")
     for _ in range(2):  # the same damage is reported again, without re-reading
         with pytest.raises(StoreDamaged):
             store.snapshot()
@@ -285,7 +280,7 @@ def test_readers_do_not_need_chroma_or_the_cache(corpus_store, name):
     database or embedding cache is the writer's to repair, the answers stay right."""
     _, settings = corpus_store
     expected = Store(settings, FakeEmbedder.name).dense(FakeEmbedder().embed_query("inwoners Twente"), 5)
-    _truncate(settings.store_dir / name)
+    truncate(settings.store_dir / name)
     store = Store(settings, FakeEmbedder.name)
     assert store.dense(FakeEmbedder().embed_query("inwoners Twente"), 5) == expected
 
