@@ -63,9 +63,10 @@ class Assistant:
         self._stats = None
 
     def term_stats(self, snapshot) -> TermStats:
-        """Term statistics of one index generation, computed once per generation."""
+        """Term statistics of one index generation: counted at ingestion, or counted here
+        once for a generation written before that (no terms.json)."""
         if self._stats is None or self._stats[0] is not snapshot.chunks:
-            counted = getattr(snapshot, "terms", None)
+            counted = snapshot.terms
             stats = TermStats(df=counted["df"], n=counted["n"]) if counted else \
                 TermStats([c.index_text for c in snapshot.chunks.values()])
             self._stats = (snapshot.chunks, stats)
