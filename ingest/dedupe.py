@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from common.records import Chunk
-from common.substance import fact_tokens, same_substance  # noqa: F401 (re-exported)
+from common.substance import same_substance
 from common.text import shingles
 
 COVERAGE = 0.85  # share of a chunk's shingles already stored that makes it a candidate duplicate
