@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.lexicon import content_terms, dates, figures, match, names
+from assistant.lexicon import dates, figures, match, names
 from assistant.types import Passage
+from common.terms import content_terms
 from common.text import split_sentences
 from common.units import Unit, split_units
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.lexicon import ORDINALS, content_terms
+from assistant.lexicon import ORDINALS
+from common.terms import content_terms
 
 _CONJUNCTION = re.compile(r"^\s*(en|maar|of|ook|dus)\b[\s,]*", re.I)
 _QUESTION_WORD = re.compile(r"\b(wat|wie|waar\w*|wanneer|hoeveel|hoe|welke?|waarom|kan|kun|moet|is|zijn|heeft|"

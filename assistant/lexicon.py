@@ -1,12 +1,12 @@
-"""Dutch word handling: stop words, stems, content terms and the shapes of answers
-(figures, dates, names, contact forms). Language rules only: nothing here knows any
-document."""
+"""Dutch word handling for answering: term matching and the shapes of answers (figures,
+dates, names, contact forms). Stop words, stems and content terms are in common.terms,
+shared with ingestion. Language rules only: nothing here knows any document."""
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-from common.terms import NUMBER_WORDS, content_terms, stem, stopwords  # noqa: F401 (the lexicon's API)
+from common.terms import content_terms
 
 ORDINALS = {"eerste": 1, "tweede": 2, "derde": 3, "vierde": 4, "vijfde": 5, "zesde": 6, "zevende": 7,
             "achtste": 8, "negende": 9, "tiende": 10, "laatste": -1}

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.followup import Resolution, resolve
-from assistant.lexicon import NUMBER_WORDS, content_terms, stopwords
-from common.terms import document_frequencies
+from common.terms import NUMBER_WORDS, content_terms, document_frequencies, stopwords
 
 # the forms of answer a question can expect
 FIGURE, DATE, PERSON, PLACE, LIST, YESNO, DEFINITION, PROCEDURE, OPEN = (

@@ -84,7 +84,7 @@ def test_term_stats_relate_inflections_and_compounds():
 
 def test_term_statistics_count_each_text_once_per_term():
     # built per distinct word for speed: must equal counting content_terms per text
-    from assistant.lexicon import content_terms
+    from common.terms import content_terms
 
     texts = ["De investering: het Rijk investeert 25 miljoen, geïnvesteerd in Zwolle-Enschede.",
              "Investeringen in Enschede en Hengelo; vier actielijnen en 4 programma's.",
