@@ -113,7 +113,25 @@ def _contents_list(tag: Tag, anchors: set[str]) -> bool:
                    if "#" in a["href"]) for item in items)
 
 
+def _show_chosen_variants(soup: BeautifulSoup) -> None:
+    """An inline element whose every child is hidden holds variants of which the page's
+    script shows one (LibreOffice's help: "Kies <Extra - Opties | LibreOffice -
+    Voorkeuren>", "<Ctrl | Commando>+D"). Read the one marked default, else the first:
+    dropping them all loses the menu path or the key."""
+    for tag in soup.find_all(_INLINE):
+        kids = [c for c in tag.children if isinstance(c, Tag)]
+        if len(kids) < 2 or any(isinstance(c, NavigableString) and c.strip() for c in tag.children):
+            continue
+        if all(k.has_attr("hidden") or _HIDDEN_STYLE.search(k.get("style", "")) for k in kids):
+            names = [f"{k.get('id', '')} {' '.join(k.get('class', []))}".lower() for k in kids]
+            chosen = next((k for k, n in zip(kids, names) if "default" in n), kids[0])
+            del chosen["hidden"]
+            if chosen.has_attr("style"):
+                chosen["style"] = _HIDDEN_STYLE.sub("", chosen["style"])
+
+
 def _prune(soup: BeautifulSoup) -> None:
+    _show_chosen_variants(soup)
     drop = soup.find_all(_DROP) + soup.find_all(lambda t: isinstance(t, Tag) and _is_navigation(t))
     for tag in drop:
         tag.extract()  # not decompose(): the list also holds descendants of tags already removed
@@ -121,6 +139,11 @@ def _prune(soup: BeautifulSoup) -> None:
     for tag in soup.find_all(_LINK_BLOCKS):
         if tag.parent is not None and (_link_block(tag) or (tag.name in ("ul", "ol", "dl") and _contents_list(tag, anchors))):
             tag.extract()
+
+
+def _label(text: str) -> bool:
+    """A short cell or term that names what the next one says: not a sentence of its own."""
+    return len(text.split()) <= 8 and not re.search(r"[.!?]$", text.strip())
 
 
 class _HtmlWalker:
@@ -146,6 +169,9 @@ class _HtmlWalker:
             elif child.name in ("td", "th"):
                 self.walk(child)
                 self.buffer.append(" ")
+            elif child.name in ("tr", "dl") and not child.find(["table", "dl", *_HEADINGS]) and \
+                    (self.row(child.find_all(["td", "th"], recursive=False)) if child.name == "tr" else self.row_pairs(child)):
+                pass  # (a row holding a table or heading is malformed markup: read as blocks)
             elif child.name in _HEADINGS and not child.find(["p", "ul", "ol", "table", *_HEADINGS]):
                 self.heading(child)  # (an unclosed heading swallows the page: then it is a block)
             elif child.name == "pre":  # whitespace is meaningful in preformatted text
@@ -157,6 +183,59 @@ class _HtmlWalker:
                 self.walk(child)
                 self.flush()
                 self.in_item = self.in_item and child.name != "li"
+
+    def row(self, cells: list[Tag]) -> bool:
+        """A table row as one line: "--view: Opent … (alleen lezen)." for a label and its
+        description, "a | b | c" for short cells. Read cell by cell, a label and what it
+        labels would be separate lines, and neither alone answers a question about the
+        other. False when it is not a row of two or more cells with text."""
+        parts = []
+        for cell in cells:
+            sub = _HtmlWalker()
+            sub.walk(cell)
+            sub.flush()
+            parts.append([text for text, _ in sub.blocks])
+        parts = [p for p in parts if p]
+        if len(parts) < 2:
+            return False
+        self.flush()
+        first = parts[0]
+        if len(parts) == 2 and len(first) == 1 and "\n" not in first[0] and _label(first[0]):
+            value = parts[1]
+            joined = value[0][2:] if value[0].startswith("- ") else value[0]
+            self.blocks.append((f"{first[0].rstrip(':')}: {joined}", False))
+            self.blocks.extend((b, b.startswith("- ")) for b in value[1:])
+        elif all(len(p) == 1 and "\n" not in p[0] for p in parts):
+            self.blocks.append((" | ".join(p[0] for p in parts), False))
+        else:
+            for p in parts:
+                self.blocks.extend((b, b.startswith("- ")) for b in p)
+        return True
+
+    def row_pairs(self, dl: Tag) -> bool:
+        """A definition list: each term with its first description on one line."""
+        children = [c for c in dl.children if isinstance(c, Tag)]
+        if not children or any(c.name not in ("dt", "dd") for c in children):
+            return False
+        self.flush()
+        term = None
+        for c in children:
+            if c.name == "dt":
+                if term is not None:  # a term without a description: its own line
+                    self._single(term)
+                term = c
+            else:
+                if term is None or not self.row([term, c]):
+                    self._single(c)
+                term = None
+        if term is not None:
+            self._single(term)
+        return True
+
+    def _single(self, tag: Tag) -> None:
+        self.flush()
+        self.walk(tag)
+        self.flush()
 
     def flush(self) -> None:
         lines = (squash(line) for line in "".join(self.buffer).split("\n"))

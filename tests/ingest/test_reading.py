@@ -227,6 +227,45 @@ def test_html_inline_words_with_menu_like_classes_are_prose(tmp_path):
     assert "Zoeken" not in text
 
 
+def test_html_table_rows_and_definition_lists_keep_a_label_with_what_it_labels(tmp_path):
+    # LibreOffice's help lists its start parameters as a two-column table, each cell a
+    # paragraph; read cell by cell, "--view" and "Opent … (alleen lezen)." were two lines
+    # and neither answered "Welke parameter opent bestanden alleen-lezen?"
+    path = tmp_path / "parameters.html"
+    path.write_text(
+        "<html><body><h1>Parameters</h1><table>"
+        "<tr><td><p>--view</p></td><td><p>Opent de volgende bestanden alleen-lezen.</p><p>Tweede alinea.</p></td></tr>"
+        "<tr><td><p>Beveiliging inschakelen</p></td><td><p>Kies Bestand - Opslaan als.</p></td></tr>"
+        "</table><table><tr><th><p>Kleur</p></th><th><p>Hex</p></th><th><p>RGB</p></th></tr>"
+        "<tr><td><p>Water</p></td><td><p>00FFFF</p></td><td><p>rgb(0, 255, 255)</p></td></tr></table>"
+        "<table><tr><td><p>Dit is een hele zin.</p></td><td><p>Nog een zin.</p></td></tr></table>"
+        "<dl><dt>--headless</dt><dd>Start zonder gebruikersinterface.</dd><dt>--norestore</dt><dd><p>Geen herstel.</p></dd></dl>"
+        "</body></html>", encoding="utf-8")
+    lines = load_document(path).text.splitlines()
+    for line in ("--view: Opent de volgende bestanden alleen-lezen.", "Tweede alinea.",
+                 "Beveiliging inschakelen: Kies Bestand - Opslaan als.", "Kleur | Hex | RGB",
+                 "Water | 00FFFF | rgb(0, 255, 255)", "--headless: Start zonder gebruikersinterface.",
+                 "--norestore: Geen herstel."):
+        assert line in lines
+    # a cell that is a sentence of its own is no label: the row's cells side by side
+    assert "Dit is een hele zin. | Nog een zin." in lines
+
+
+def test_html_variants_a_script_would_show_are_read_once(tmp_path):
+    # LibreOffice's help hides both the Mac and the default variant of a key or menu path
+    # and lets a script show one; dropping both read "drukken op +D."
+    path = tmp_path / "hulp.html"
+    path.write_text(
+        "<html><body><p>Druk op <span class='switchinline'><span hidden='true' class='MAC'>Commando</span>"
+        "<span hidden='true' id='default_1'>Ctrl</span></span>+D.</p>"
+        "<p>Kies <span><span style='display:none'>Menu A</span><span style='display: none'>Menu B</span></span> - Opties."
+        "</p><p>Weg: <span hidden='true'>geheim</span> ja.</p></body></html>", encoding="utf-8")
+    text = load_document(path).text
+    assert "Druk op Ctrl+D." in text and "Commando" not in text
+    assert "Kies Menu A - Opties." in text and "Menu B" not in text  # no default: the first
+    assert "geheim" not in text  # a single hidden element stays hidden
+
+
 # --- Word -------------------------------------------------------------------------------------
 def test_docx_headings_become_sections_and_lists_stay_lists(tmp_path):
     from datetime import datetime
