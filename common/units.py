@@ -33,7 +33,8 @@ class Unit:
 
 def split_units(text: str, section: str | None = None) -> list[Unit]:
     """Units of a chunk. The first line is a heading when it is the chunk's section;
-    a list item's lead-in is the sentence ending in ":" just before its list."""
+    a list item's lead-in is the sentence ending in ":" just before its list, or else the
+    heading or unfinished sentence right before it."""
     units: list[Unit] = []
     lead_in: int | None = None
     offset = 0
@@ -44,6 +45,12 @@ def split_units(text: str, section: str | None = None) -> list[Unit]:
             continue
         if line.startswith(BULLET_MARK):
             text = line[len(BULLET_MARK):].strip()
+            if lead_in is None and units and not units[-1].bullet and \
+                    (units[-1].heading or not units[-1].text.rstrip().endswith((".", "!", "?"))):
+                # a list right under a heading, or a line that is no finished sentence ("De
+                # stapelvolgorde van twee objecten omkeren" / "- Shift-klik …" / "- Kies …
+                # Verwisselen."), is introduced by it all the same: its items belong together
+                lead_in = units[-1].position
             units.append(Unit(text, len(units), BULLET, line_no, start + max(raw.find(text), 0), lead_in))
             continue
         kind = HEADING if line_no == 0 and section is not None and line == section else SENTENCE

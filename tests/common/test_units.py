@@ -28,6 +28,15 @@ def test_a_list_ends_at_a_new_lead_in_or_after_prose():
     assert units[1].lead_in is None
 
 
+def test_a_list_right_under_a_heading_belongs_together():
+    # steps straight under their heading, no "gaat u als volgt te werk:" between them
+    units = split_units("Twee objecten verwisselen\n• Shift-klik op beide objecten.\n• Kies Verwisselen.",
+                        "Twee objecten verwisselen")
+    assert [u.lead_in for u in units if u.bullet] == [0, 0]
+    units = split_units("Gebruik een van de volgende manieren\n• a\n• b", None)
+    assert [u.lead_in for u in units if u.bullet] == [0, 0]
+
+
 def test_a_heading_is_only_the_first_line_equal_to_the_section():
     assert split_units("Titel\nTitel", "Titel")[1].kind == SENTENCE
     assert split_units("Titel\nTekst.", None)[0].kind == SENTENCE
