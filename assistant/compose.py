@@ -48,7 +48,10 @@ def block_for(best: Candidate, candidates: list[Candidate], query: Query, whole_
     same = _siblings(candidates, best)
     u = best.unit
     body = [x for x in same if not x.unit.heading]
-    if whole_passage and sum(len(x.unit.text.split()) for x in body) <= whole_passage:
+    # a short section about what is asked is the answer — unless a specific thing is asked
+    # (a number, a date, a phone number) and this unit holds it: then the rest is beside it
+    if whole_passage and sum(len(x.unit.text.split()) for x in body) <= whole_passage \
+            and not fits_form(query, u.text, 0):
         return Block(best.passage, tuple(body))
     lead = u.position if u.text.rstrip().endswith(":") else u.lead_in if u.bullet else None
     items = [x for x in same if x.unit.bullet and lead is not None and x.unit.lead_in == lead]
@@ -145,8 +148,11 @@ def compose(query: Query, passages: list[Passage], candidates: list[Candidate], 
         if len(blocks) >= 3 or c.score < second_pick * best.score or (c.passage, c.unit.position) in used:
             continue
         block = block_for(c, candidates, query)
-        if any((x.passage, x.unit.position) in used or x.unit.text in said for x in block.units):
-            continue  # overlaps what is quoted, or repeats it word for word from another passage
+        if any(x.unit.text in said and (x.passage, x.unit.position) not in used for x in block.units):
+            continue  # repeats what is quoted word for word from another passage
+        # what the block needs that is quoted already (the antecedent of "Deze speciale
+        # modus …", the list's lead-in) stays where it is; the rest joins
+        block = Block(block.passage, tuple(x for x in block.units if (x.passage, x.unit.position) not in used))
         adds_terms = {t for t in query.terms if any(match(t, x.terms) for x in block.units)} - covered()
         # the sentence right after one already quoted goes on with it ("In Twente hebben we
         # noaberschap. Een authentiek Twents begrip; …")

@@ -54,6 +54,14 @@ FEATURES = (
     "lex_x_form",  # interaction: covering the words with the right kind of answer
     "item_x_list",  # a list item (or a list's lead-in) for a question asking for a list
     "item_x_procedure",  # a step (list item or lead-in) for a question asking how to do something
+    # standing among the other candidates of the same question: raw similarities differ from
+    # question to question, their order does not
+    "dense_rank",  # 1 / (1 + place by dense among all candidates)
+    "lex_rank",  # 1 / (1 + place by lex_context)
+    "joint_rank",  # 1 / (1 + place by dense + lex_context)
+    "rank_in_passage",  # 1 / (1 + place by dense + lex_context within its passage)
+    "passage_dense_gap",  # the best dense of the unit's passage minus the best of all
+    "passage_lex",  # the best lex_context of the unit's passage
 )
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 
@@ -203,7 +211,33 @@ def featurize(query: Query, passages: list[Passage], candidates: list[Candidate]
         in_list = 1.0 if u.bullet or x[INDEX["lead_in"]] else 0.0
         x[INDEX["item_x_list"]] = in_list if query.form == LIST else 0.0
         x[INDEX["item_x_procedure"]] = in_list if query.form == PROCEDURE else 0.0
+    _standing(X, candidates)
     return X
+
+
+def _standing(X: np.ndarray, candidates: list[Candidate]) -> None:
+    """Fill the rank features: each unit's place among the question's units (headings,
+    which are never quoted on their own, count last)."""
+    heading = np.array([c.unit.heading for c in candidates])
+    passage = np.array([c.passage for c in candidates])
+    dense = np.where(heading, -1.0, X[:, INDEX["dense"]])
+    lex = np.where(heading, -1.0, X[:, INDEX["lex_context"]])
+    joint = dense + lex
+    X[:, INDEX["dense_rank"]] = _inverse_rank(dense)
+    X[:, INDEX["lex_rank"]] = _inverse_rank(lex)
+    X[:, INDEX["joint_rank"]] = _inverse_rank(joint)
+    for p in np.unique(passage):
+        mine = passage == p
+        X[mine, INDEX["rank_in_passage"]] = _inverse_rank(joint[mine])
+        X[mine, INDEX["passage_dense_gap"]] = dense[mine].max() - dense.max()
+        X[mine, INDEX["passage_lex"]] = lex[mine].max()
+
+
+def _inverse_rank(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(-values, kind="stable")
+    rank = np.empty(len(values))
+    rank[order] = np.arange(len(values))
+    return 1.0 / (1.0 + rank)
 
 
 def _unit_dense(query: Query, passages: list[Passage], candidates: list[Candidate]) -> np.ndarray:

@@ -1,19 +1,21 @@
 """The fitted scorer: which units answer a question, and whether any does.
 
-Two logistic regressions, shaped like scikit-learn estimators (parameters in the
-constructor, ``fit`` on training data, learned state with a trailing underscore):
+Two models, shaped like scikit-learn estimators (parameters in the constructor, ``fit``
+on training data, learned state with a trailing underscore):
 - ``units``: over ``assistant.features.FEATURES``, the probability that a unit (with
-  its list, antecedent or paired line) holds the answer;
-- ``answerable``: over ``QUESTION_FEATURES`` — aggregates of the same unit scores and
-  features (the best probability, the best passage's cosine, the share of unknown
-  words, whether the asked-for kind of thing is anywhere) — the probability that the
-  passages answer the question at all. Refusal is this probability under a threshold
-  chosen on the dev split.
+  its list, antecedent or paired line) holds the answer — a pairwise-trained logistic
+  regression or gradient-boosted trees, whichever ``python -m eval.train`` finds better
+  on the dev split;
+- ``answerable``: a logistic regression over ``QUESTION_FEATURES`` — aggregates of the
+  same unit scores and features (the best probability, the best passage's cosine, the
+  share of unknown words, whether the asked-for kind of thing is anywhere) — the
+  probability that the passages answer the question at all. Refusal is this probability
+  under a threshold chosen on the dev split.
 
-Fitting uses scikit-learn (``python -m eval.train``); predicting is a dot product in
-numpy, so answering never imports scikit-learn. The model — weights, the threshold and
-the composition ratio chosen on dev, and what it was trained on — is one small
-versioned JSON file.
+Fitting uses scikit-learn (``python -m eval.train``); predicting is numpy only (a dot
+product, or the trees walked as flat arrays), so answering never imports scikit-learn.
+The model — weights or trees, the threshold and the composition ratio chosen on dev,
+and what it was trained on — is one small versioned JSON file.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from assistant.features import FEATURES, INDEX
 MODEL_FILE = Path(__file__).resolve().parent / "models" / "scorer.json"
 FORMAT = 2
 QUESTION_FEATURES = ("best", "top3", "lex_passage", "unknown", "dense_passage", "dense", "form_missing",
-                     "names_missing", "focus_missing", "focus_missing_passage", "count_missing")
+                     "form_missing_all", "names_missing", "focus_missing", "focus_missing_passage", "count_missing")
 
 
 class ModelError(RuntimeError):
@@ -41,7 +43,7 @@ def question_features(X: np.ndarray, probabilities: np.ndarray, heading: np.ndar
     if len(X) == 0:
         out[QUESTION_FEATURES.index("names_missing")] = out[QUESTION_FEATURES.index("focus_missing")] = 1.0
         out[QUESTION_FEATURES.index("focus_missing_passage")] = out[QUESTION_FEATURES.index("form_missing")] = 1.0
-        out[QUESTION_FEATURES.index("count_missing")] = 1.0
+        out[QUESTION_FEATURES.index("count_missing")] = out[QUESTION_FEATURES.index("form_missing_all")] = 1.0
         return out
     p = np.where(heading, -1.0, probabilities) if heading is not None else probabilities
     b = int(np.argmax(p))
@@ -49,6 +51,8 @@ def question_features(X: np.ndarray, probabilities: np.ndarray, heading: np.ndar
     values = {"best": top[0], "top3": float(np.mean(top[:3])), "lex_passage": X[:, INDEX["lex_passage"]].max(),
               "unknown": X[0, INDEX["unknown"]], "dense_passage": X[:, INDEX["dense_passage"]].max(),
               "dense": X[:, INDEX["dense"]].max(), "form_missing": X[b, INDEX["form_missing"]],
+              # the asked-for kind (a figure, a date, an e-mail address …) is in no unit at all
+              "form_missing_all": X[:, INDEX["form_missing"]].min(),
               # what the best unit's passage lacks: a name mentioned in passing elsewhere does not answer
               "names_missing": X[b, INDEX["names_missing"]], "focus_missing": X[b, INDEX["focus_missing"]],
               "focus_missing_passage": X[b, INDEX["focus_missing_passage"]],
@@ -139,8 +143,102 @@ class Logistic:
 
 
 @dataclass
+class Trees:
+    """Gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier) for the
+    unit model: interactions a linear model cannot weigh ("covers the words" matters
+    less when the passage is the wrong one) without hand-made product features.
+    ``fit`` with scikit-learn; the trees are exported as flat arrays and walked in
+    numpy, all trees at once, so answering never imports scikit-learn."""
+
+    learning_rate: float = 0.05
+    max_iter: int = 300
+    max_leaf_nodes: int = 7
+    min_samples_leaf: int = 20
+    l2_regularization: float = 1.0
+    class_weight: str | None = "balanced"
+    baseline_: float = 0.0
+    roots_: np.ndarray | None = None  # index of each tree's root in the flat arrays
+    feature_: np.ndarray | None = None
+    threshold_: np.ndarray | None = None
+    left_: np.ndarray | None = None
+    right_: np.ndarray | None = None
+    value_: np.ndarray | None = None
+    leaf_: np.ndarray | None = None
+
+    @property
+    def C(self) -> str:  # what eval.train reports beside the logistic models' C
+        return f"trees(lr={self.learning_rate}, iter={self.max_iter}, leaves={self.max_leaf_nodes})"
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> "Trees":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        model = HistGradientBoostingClassifier(
+            learning_rate=self.learning_rate, max_iter=self.max_iter, max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf, l2_regularization=self.l2_regularization,
+            class_weight=self.class_weight, early_stopping=False, random_state=0)
+        model.fit(np.asarray(X, dtype=np.float64), np.asarray(y) > 0)
+        nodes = [tree[0].nodes for tree in model._predictors]
+        offsets = np.cumsum([0] + [len(n) for n in nodes[:-1]])
+        flat = np.concatenate(nodes)
+        shift = np.concatenate([np.full(len(n), o) for n, o in zip(nodes, offsets)])
+        self.baseline_ = float(np.ravel(model._baseline_prediction)[0])
+        self.roots_ = offsets.astype(np.int64)
+        self.feature_ = flat["feature_idx"].astype(np.int64)
+        self.threshold_ = flat["num_threshold"].astype(np.float64)
+        self.left_ = (flat["left"] + shift).astype(np.int64)
+        self.right_ = (flat["right"] + shift).astype(np.int64)
+        self.value_ = flat["value"].astype(np.float64)
+        self.leaf_ = flat["is_leaf"].astype(bool)
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        if self.roots_ is None:
+            raise ModelError("het model is niet getraind (the model is not fitted)")
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if X.shape[0] == 0:
+            return np.zeros(0)
+        rows = np.arange(X.shape[0])
+        node = np.repeat(self.roots_[:, None], X.shape[0], axis=1)  # (trees, units)
+        while True:
+            inner = ~self.leaf_[node]
+            if not inner.any():
+                break
+            go_left = X[rows[None, :], self.feature_[node]] <= self.threshold_[node]
+            node = np.where(inner, np.where(go_left, self.left_[node], self.right_[node]), node)
+        z = self.baseline_ + self.value_[node].sum(axis=0)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    @property
+    def coef_(self) -> np.ndarray:
+        """How often each feature splits a tree: what the trees lean on (no signed weights)."""
+        inner = ~self.leaf_
+        return np.bincount(self.feature_[inner], minlength=len(FEATURES)).astype(np.float64)
+
+    def to_dict(self) -> dict:
+        return {"kind": "trees", "learning_rate": self.learning_rate, "max_iter": self.max_iter,
+                "max_leaf_nodes": self.max_leaf_nodes, "min_samples_leaf": self.min_samples_leaf,
+                "l2_regularization": self.l2_regularization, "class_weight": self.class_weight,
+                "baseline": self.baseline_, "roots": self.roots_.tolist(), "feature": self.feature_.tolist(),
+                "threshold": [float(t) if np.isfinite(t) else 0.0 for t in self.threshold_],  # leaves: unused
+                "left": self.left_.tolist(), "right": self.right_.tolist(),
+                "value": self.value_.tolist(), "leaf": self.leaf_.astype(int).tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Trees":
+        return cls(d["learning_rate"], d["max_iter"], d["max_leaf_nodes"], d["min_samples_leaf"],
+                   d["l2_regularization"], d["class_weight"], d["baseline"], np.array(d["roots"], dtype=np.int64),
+                   np.array(d["feature"], dtype=np.int64), np.array(d["threshold"]),
+                   np.array(d["left"], dtype=np.int64), np.array(d["right"], dtype=np.int64),
+                   np.array(d["value"]), np.array(d["leaf"], dtype=bool))
+
+
+def unit_model_from_dict(d: dict) -> "Logistic | Trees":
+    return Trees.from_dict(d) if d.get("kind") == "trees" else Logistic.from_dict(d)
+
+
+@dataclass
 class SentenceScorer:
-    units: Logistic = field(default_factory=Logistic)
+    units: Logistic | Trees = field(default_factory=Logistic)
     answerable: Logistic = field(default_factory=Logistic)
     # chosen on the dev split, not fitted
     threshold_: float = 0.5  # below this answerability the answer is a refusal
@@ -178,7 +276,7 @@ class SentenceScorer:
                 or d.get("question_features") != list(QUESTION_FEATURES):
             raise ModelError("Het scoringsmodel past niet bij deze versie van de code; train het opnieuw met "
                              "`python -m eval.train` (the scorer file does not match the code's features)")
-        return cls(Logistic.from_dict(d["units"]), Logistic.from_dict(d["answerable"]), d["threshold"],
+        return cls(unit_model_from_dict(d["units"]), Logistic.from_dict(d["answerable"]), d["threshold"],
                    d["second_pick"], d["whole_passage"], d.get("meta", {}))
 
     def save(self, path: Path = MODEL_FILE) -> None:

@@ -1,7 +1,8 @@
 """python -m eval.train — fit the sentence scorer; choose its settings on dev.
 
 Fit on the train splits (bundled gold set + the LibreOffice training set), choose the
-regularisation, the refusal threshold and the composition ratio on their dev splits,
+unit model (logistic regressions over C_GRID, boosted trees over TREE_GRID), the
+refusal threshold and the composition settings on their dev splits,
 write assistant/models/scorer.json. The bundled test split and the second gold set are
 never read here.
 
@@ -26,8 +27,10 @@ from eval.runner import GoldItem
 from eval.sets import SETS, GoldSet, split_of, load_splits
 
 C_GRID = (0.01, 0.1, 1.0)
-SECOND_PICK_GRID = (0.3, 0.45, 0.6, 0.75, 0.9)
-WHOLE_PASSAGE_GRID = (0, 40, 60)
+# gradient-boosted trees for the unit model: (learning rate, trees, leaves per tree)
+TREE_GRID = ((0.05, 300, 7),)
+SECOND_PICK_GRID = (0.05, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9)
+WHOLE_PASSAGE_GRID = (0, 40, 60, 80)
 
 
 @dataclass
@@ -126,17 +129,27 @@ def _groups(examples: list[Example]) -> np.ndarray:
     return np.concatenate([np.full(len(e.y), k) for k, e in enumerate(examples)])
 
 
-def out_of_fold(train: list[Example], C: float, folds: int = 5) -> list[np.ndarray]:
+def unit_models():
+    """The unit models tried, each as (answerability C, how to fit it on X, grades, groups):
+    pairwise logistic regressions over C_GRID, then boosted trees over TREE_GRID."""
+    from assistant.scorer import Logistic, Trees
+
+    for C in C_GRID:
+        yield C, lambda X, y, g, C=C: Logistic(C=C).fit_pairwise(X, y, g)
+    for lr, trees, leaves in TREE_GRID:
+        yield 0.1, lambda X, y, g, lr=lr, trees=trees, leaves=leaves: \
+            Trees(learning_rate=lr, max_iter=trees, max_leaf_nodes=leaves).fit(X, y)
+
+
+def out_of_fold(train: list[Example], fit_units, folds: int = 5) -> list[np.ndarray]:
     """Unit probabilities for each training question from a model that did not see it,
     so the answerability model learns from scores like those it will get."""
-    from assistant.scorer import Logistic
-
     out: list[np.ndarray | None] = [None] * len(train)
     for k in range(folds):
         held = [i for i in range(len(train)) if i % folds == k]
         rest = [i for i in range(len(train)) if i % folds != k]
-        model = Logistic(C=C).fit_pairwise(np.vstack([train[i].X for i in rest]),
-                                           np.concatenate([train[i].y for i in rest]), _groups([train[i] for i in rest]))
+        model = fit_units(np.vstack([train[i].X for i in rest]), np.concatenate([train[i].y for i in rest]),
+                          _groups([train[i] for i in rest]))
         for i in held:
             out[i] = model.predict_proba(train[i].X)
     return out
@@ -154,39 +167,51 @@ def choose_threshold(answerer, dev: list[Example], max_false: float) -> float:
 
 
 def fit(train: list[Example], dev: list[Example], max_false: float, log=print, off_topic: list[Example] = ()):
-    """Fit both models on train; choose C, the threshold and the second-pick ratio on dev
-    by fact recall plus half the refusal accuracy, with the median answer in budget.
-    ``off_topic``: training questions asked of another corpus, extra negatives for the
-    answerability model only (they teach "about something else", not which unit answers)."""
-    from assistant.answerers.extractive import ExtractiveAnswerer
-    from assistant.scorer import Logistic, SentenceScorer
+    """Fit both models on train; choose the unit model, the threshold and the composition
+    settings on dev by fact recall plus half the refusal accuracy, with the median answer
+    in budget. ``off_topic``: training questions asked of another corpus, extra negatives
+    for the answerability model only (they teach "about something else", not which unit
+    answers)."""
+    from assistant.scorer import Logistic
 
     train = [e for e in train if len(e.y)]
     X = np.vstack([e.X for e in train])
     y = np.concatenate([e.y for e in train])  # grades
     answerable = np.array([e.item.answerable for e in train])
     best = None
-    for C in C_GRID:
-        units = Logistic(C=C).fit_pairwise(X, y, _groups(train))
+    for C, fit_units in unit_models():
+        units = fit_units(X, y, _groups(train))
         extra = [e for e in off_topic if len(e.y)]
-        rows = _question_rows(train, out_of_fold(train, C))
+        rows = _question_rows(train, out_of_fold(train, fit_units))
         if extra:
             rows = np.vstack([rows, _question_rows(extra, [units.predict_proba(e.X) for e in extra])])
         questions = Logistic(C=C).fit(rows, np.r_[answerable, np.zeros(len(extra), dtype=bool)])
-        scorer = SentenceScorer(units, questions)
-        scorer.threshold_ = choose_threshold(ExtractiveAnswerer(scorer), dev, max_false)
-        for pick in SECOND_PICK_GRID:
-            for whole in WHOLE_PASSAGE_GRID:
-                scorer.second_pick_, scorer.whole_passage_ = pick, whole
-                figures = dev_figures(ExtractiveAnswerer(scorer), dev)
-                # in budget first, then facts and refusals, then the shorter answer
-                key = (figures["median_words"] <= 60, round(figures["fact_recall"] + 0.5 * (figures["refusal_accuracy"] or 0.0), 4),
-                       figures["all_facts"], -figures["median_words"])
-                log(f"C={C:<5} second_pick={pick:<4} whole_passage={whole:<3} threshold={scorer.threshold_:.3f} " +
-                    " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
-                if best is None or key > best[0]:
-                    best = (key, SentenceScorer(units, questions, scorer.threshold_, pick, whole), figures)
+        best = _choose_composition(units, questions, dev, max_false, best, log)
     return best[1], best[2]
+
+
+def _choose_composition(units, questions, dev: list[Example], max_false: float, best, log):
+    """The refusal threshold for these two models, then the composition settings with
+    the best dev figures; returns the better of that and ``best`` (key, scorer, figures)."""
+    from assistant.answerers.extractive import ExtractiveAnswerer
+    from assistant.scorer import SentenceScorer
+
+    scorer = SentenceScorer(units, questions)
+    scorer.threshold_ = choose_threshold(ExtractiveAnswerer(scorer), dev, max_false)
+    for pick in SECOND_PICK_GRID:
+        for whole in WHOLE_PASSAGE_GRID:
+            scorer.second_pick_, scorer.whole_passage_ = pick, whole
+            figures = dev_figures(ExtractiveAnswerer(scorer), dev)
+            # in budget first, then facts and refusals, then the shorter answer
+            key = (figures["median_words"] <= 60,
+                   round(figures["fact_recall"] + 0.5 * (figures["refusal_accuracy"] or 0.0), 4),
+                   figures["all_facts"], -figures["median_words"])
+            log(f"units={units.C} second_pick={pick:<4} whole_passage={whole:<3} "
+                f"threshold={scorer.threshold_:.3f} " +
+                " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
+            if best is None or key > best[0]:
+                best = (key, SentenceScorer(units, questions, scorer.threshold_, pick, whole), figures)
+    return best
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
           f"met een kernfeit); dev: {len(dev)} vragen")
     scorer, figures = fit(train, dev, args.max_false_refusals, off_topic=off_topic)
     scorer.meta["C"] = scorer.units.C
+    scorer.meta["unit_model"] = type(scorer.units).__name__.lower()
     scorer.meta = {**scorer.meta, "trained": date.today().isoformat(), "embedder": embedder.name,
                    "train": {s: sum(e.set == s for e in train) for s in ("bundled", "train")},
                    "dev": {s: sum(e.set == s for e in dev) for s in ("bundled", "train")},

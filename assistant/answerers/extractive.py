@@ -86,7 +86,8 @@ class ExtractiveAnswerer(Answerer):
 
 
 def merge(drafts: list[Draft]) -> Draft:
-    """One answer from several drafts over the same passages, citations renumbered."""
+    """One answer from several drafts over the same passages, citations renumbered; a
+    line the answer already holds (both parts answered by one passage) is said once."""
     numbers: dict[str, int] = {}
     citations, lines = [], []
     for d in drafts:
@@ -97,5 +98,8 @@ def merge(drafts: list[Draft]) -> Draft:
                 citations.append(c)
             remap[c.n] = numbers[c.chunk_id]
             c.n = numbers[c.chunk_id]
-        lines.append(re.sub(r"\[(\d+)\]", lambda m: f"[{remap.get(int(m.group(1)), m.group(1))}]", d.text))
-    return Draft(text="\n".join(lines), refused=False, citations=citations, strength=max(d.strength for d in drafts))
+        text = re.sub(r"\[(\d+)\]", lambda m: f"[{remap.get(int(m.group(1)), m.group(1))}]", d.text)
+        lines += [line for line in text.split("\n") if line not in lines]
+    used = {int(n) for n in re.findall(r"\[(\d+)\]", "\n".join(lines))}
+    return Draft(text="\n".join(lines), refused=False, citations=[c for c in citations if c.n in used],
+                 strength=max(d.strength for d in drafts))

@@ -317,6 +317,17 @@ def checked_notice(sentences: list[Sentence]) -> str | None:
 # ---------------------------------------------------------------------- the answerer
 
 
+def _relevance(query: Query, passages: list[Passage], scored, fallback) -> dict[tuple[int, int], float]:
+    """How well each unit answers the question — for a two-part question, the better of
+    its parts, so a sentence answering the second part is not taken for one beside it."""
+    out = {(c.passage, c.unit.position): c.score for c in scored.candidates}
+    for part in query.parts:
+        for c in fallback.score(part.with_vector(query.vector), passages).candidates:
+            key = (c.passage, c.unit.position)
+            out[key] = max(out.get(key, 0.0), c.score)
+    return out
+
+
 class LLMAnswerer(Answerer):
     name = "llm"
 
@@ -386,8 +397,7 @@ class LLMAnswerer(Answerer):
             return draft, None
         if not checker.supported:
             return (yield from self._fall_back(query, passages, scored, NOTHING_SUPPORTED, shown))
-        checker.attributor.judge_relevance(checker.sentences, {(c.passage, c.unit.position): c.score
-                                                               for c in scored.candidates})
+        checker.attributor.judge_relevance(checker.sentences, _relevance(query, passages, scored, fallback))
         kept = [s for s in checker.sentences if s.kind == CLAIM and s.supported and not s.off_topic]
         need = _FORM_NEEDS.get(query.form) if not query.parts else None
         if need and not any(need[1](s.text) for s in kept):

@@ -62,6 +62,44 @@ def test_a_sentence_pointing_back_brings_its_antecedent():
                           "van de regio [1].")
 
 
+def test_a_sentence_pointing_back_to_a_quoted_one_joins_it():
+    # "--headless: …" is the best unit; "Deze speciale modus …" needs it and is not dropped
+    # for that: it continues the answer
+    headless = Passage("hl", "Parameters\n--headless: Begint zonder gebruikersinterface. Deze speciale modus kan "
+                       "gebruikt worden via de API.\n--norestore: Geen herstel.", "start.html", "Start",
+                       section="Parameters")
+    draft = answer("Wat doet de startparameter --headless?", [headless],
+                   {"--headless": 0.9, "Deze speciale modus": 0.7}, second_pick=0.3)
+    assert draft.text == ("--headless: Begint zonder gebruikersinterface [1]. Deze speciale modus kan gebruikt "
+                          "worden via de API [1].")
+
+
+def test_a_short_section_is_quoted_whole_unless_the_asked_thing_is_in_the_best_unit():
+    contacts = Passage("con", "Contact\nAyke van Bloem, adviseur, 06-50067237\nIn Twente laten we zien hoe de "
+                       "toekomst vorm krijgt.", "005.txt", "Flyer", section="Contact")
+    query = analyse("Wat is het telefoonnummer van Ayke van Bloem?", None, STATS)
+    candidates = candidates_of([contacts])
+    for c in candidates:
+        c.score = 0.9 if "06-" in c.unit.text else 0.1
+    draft = compose(query, [contacts], candidates, 0.8, 60, whole_passage=60)
+    assert draft.text == "Ayke van Bloem, adviseur, 06-50067237 [1]"  # not the section's other sentence
+    query = analyse("Wat doet Ayke van Bloem?", None, STATS)
+    draft = compose(query, [contacts], candidates, 0.8, 60, whole_passage=60)
+    assert "toekomst" in draft.text  # an open question: the short section is the answer
+
+
+def test_two_parts_answered_by_one_passage_say_it_once():
+    from assistant.answerers.base import Draft, citation
+    from assistant.answerers.extractive import merge
+
+    one = Draft("Het plan loopt tot 2025 [1].", False, [citation(1, PLAN, "Het plan loopt tot 2025.")], 0.8)
+    two = Draft("Het plan loopt tot 2025 [1].\nRijk: 25 mln [2]",
+                False, [citation(1, PLAN, "Het plan loopt tot 2025."), citation(2, DEAL, "Rijk: 25 mln")], 0.7)
+    merged = merge([one, two])
+    assert merged.text == "Het plan loopt tot 2025 [1].\nRijk: 25 mln [2]"
+    assert [c.n for c in merged.citations] == [1, 2]
+
+
 def test_the_citation_names_the_page_of_its_first_quote():
     draft = answer("Hoe lang loopt het plan?", [PLAN], {"Het plan loopt": 0.9})
     c = draft.citations[0]

@@ -90,3 +90,19 @@ def test_fits_form_for_who_asks_a_new_name_and_for_definitions_a_defining_senten
     what = analyse("Wat is noaberschap?", None, STATS)
     assert fits_form(what, "Noaberschap is een authentiek Twents begrip.", 0)
     assert fits_form(what, "In Twente hebben we noaberschap.", 0) is None  # not a definition, not a miss
+
+
+def test_standing_among_the_candidates_of_the_question():
+    _, candidates, X = rows("Hoeveel draagt het Rijk bij?")
+    body = [i for i, c in enumerate(candidates) if not c.unit.heading]
+    lex = X[:, INDEX["lex_context"]]
+    best = max(body, key=lambda i: lex[i])
+    assert X[best, INDEX["lex_rank"]] == 1.0  # the best covering unit stands first
+    assert all(X[i, INDEX["lex_rank"]] < 1.0 for i in range(len(candidates)) if i != best)
+    heading = next(i for i, c in enumerate(candidates) if c.unit.heading)
+    assert X[heading, INDEX["joint_rank"]] <= min(X[i, INDEX["joint_rank"]] for i in body)  # headings last
+    for p in (0, 1):  # one unit of each passage is its best; the passage features are shared
+        mine = [i for i, c in enumerate(candidates) if c.passage == p]
+        assert max(X[i, INDEX["rank_in_passage"]] for i in mine) == 1.0
+        assert len({X[i, INDEX["passage_lex"]] for i in mine}) == 1
+    assert max(X[:, INDEX["passage_dense_gap"]]) == 0.0  # the passage holding the best unit

@@ -1,11 +1,11 @@
-"""The scorer's two logistic models: fitting, ranking within a question, the file."""
+"""The scorer's models (logistic, boosted trees): fitting, ranking within a question, the file."""
 import json
 
 import numpy as np
 import pytest
 
 from assistant.features import FEATURES
-from assistant.scorer import (FORMAT, MODEL_FILE, QUESTION_FEATURES, Logistic, ModelError, SentenceScorer,
+from assistant.scorer import (FORMAT, MODEL_FILE, QUESTION_FEATURES, Logistic, ModelError, SentenceScorer, Trees,
                               question_features)
 
 
@@ -51,6 +51,38 @@ def test_pointwise_fit_and_prediction_agree_with_scikit_learn():
     assert np.allclose(ours.predict_proba(X), ref.predict_proba((X - mean) / std)[:, 1], atol=1e-6)
 
 
+def test_trees_learn_an_interaction_and_predict_exactly_as_scikit_learn_without_it():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(3)
+    X = rng.random((3000, 4))
+    y = (X[:, 0] > 0.5) ^ (X[:, 1] > 0.5)  # an interaction no linear model can weigh
+    trees = Trees(max_iter=60).fit(X, y)
+    reference = HistGradientBoostingClassifier(learning_rate=0.05, max_iter=60, max_leaf_nodes=7, min_samples_leaf=20,
+                                               l2_regularization=1.0, class_weight="balanced", early_stopping=False,
+                                               random_state=0).fit(X, y)
+    Z = rng.random((500, 4))
+    assert np.allclose(trees.predict_proba(Z), reference.predict_proba(Z)[:, 1], atol=1e-9)
+    assert np.mean((trees.predict_proba(Z) > 0.5) == ((Z[:, 0] > 0.5) ^ (Z[:, 1] > 0.5))) > 0.9
+    linear = Logistic().fit(X, y)
+    assert np.mean((linear.predict_proba(Z) > 0.5) == ((Z[:, 0] > 0.5) ^ (Z[:, 1] > 0.5))) < 0.7
+    assert trees.predict_proba(np.zeros((0, 4))).shape == (0,)
+    with pytest.raises(ModelError):
+        Trees().predict_proba(Z)
+
+
+def test_a_scorer_with_trees_round_trips_through_its_file(tmp_path):
+    rng = np.random.default_rng(4)
+    X = rng.random((800, len(FEATURES)))
+    y = X[:, 0] + X[:, 1] * X[:, 2] > 0.8
+    scorer = SentenceScorer(Trees(max_iter=40).fit(X, y), Logistic.zero(len(QUESTION_FEATURES)), threshold_=0.2)
+    scorer.save(tmp_path / "m.json")
+    again = SentenceScorer.load(tmp_path / "m.json")
+    assert isinstance(again.units, Trees)
+    assert np.allclose(again.predict_proba(X), scorer.predict_proba(X), atol=1e-5)
+    assert set(again.weights()["units"]) == set(FEATURES)  # split counts per feature
+
+
 def test_untrained_scores_one_half_and_an_unfitted_model_says_so():
     scorer = SentenceScorer.untrained()
     assert np.allclose(scorer.predict_proba(np.ones((3, len(FEATURES)))), 0.5)
@@ -69,7 +101,11 @@ def test_question_features_read_the_best_unit_and_the_aggregates():
     heading = np.array([True, False, False])  # a heading never counts as the best unit
     assert dict(zip(QUESTION_FEATURES, question_features(X, np.array([0.9, 0.3, 0.2]), heading)))["best"] == 0.3
     empty = dict(zip(QUESTION_FEATURES, question_features(np.zeros((0, len(FEATURES))), np.zeros(0))))
-    assert empty["best"] == 0.0 and empty["names_missing"] == 1.0
+    assert empty["best"] == 0.0 and empty["names_missing"] == 1.0 and empty["form_missing_all"] == 1.0
+    X[:, FEATURES.index("form_missing")] = [1.0, 0.0, 1.0]  # one unit holds the asked-for kind
+    assert dict(zip(QUESTION_FEATURES, question_features(X, np.array([0.9, 0.3, 0.2]))))["form_missing_all"] == 0.0
+    X[:, FEATURES.index("form_missing")] = 1.0  # none does: no answer of that kind anywhere
+    assert dict(zip(QUESTION_FEATURES, question_features(X, np.array([0.9, 0.3, 0.2]))))["form_missing_all"] == 1.0
 
 
 def test_model_file_round_trip(tmp_path):
