@@ -119,6 +119,14 @@ class Logistic:
         self.intercept_ = float(platt.intercept_[0])
         return self
 
+    @property
+    def label(self) -> str:
+        return f"logistic(C={self.C})"
+
+    def feature_weights(self) -> np.ndarray:
+        """Each feature's weight on its standardised scale."""
+        return self.coef_
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         if self.coef_ is None:
             raise ModelError("het model is niet getraind (the model is not fitted)")
@@ -166,7 +174,7 @@ class Trees:
     leaf_: np.ndarray | None = None
 
     @property
-    def C(self) -> str:  # what eval.train reports beside the logistic models' C
+    def label(self) -> str:
         return f"trees(lr={self.learning_rate}, iter={self.max_iter}, leaves={self.max_leaf_nodes})"
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> "Trees":
@@ -208,8 +216,7 @@ class Trees:
         z = self.baseline_ + self.value_[node].sum(axis=0)
         return 1.0 / (1.0 + np.exp(-z))
 
-    @property
-    def coef_(self) -> np.ndarray:
+    def feature_weights(self) -> np.ndarray:
         """How often each feature splits a tree: what the trees lean on (no signed weights)."""
         inner = ~self.leaf_
         return np.bincount(self.feature_[inner], minlength=len(FEATURES)).astype(np.float64)
@@ -261,7 +268,7 @@ class SentenceScorer:
 
     def weights(self) -> dict[str, dict[str, float]]:
         """Each feature's weight on its standardised scale: what the models learned."""
-        return {"units": {n: round(float(w), 4) for n, w in zip(FEATURES, self.units.coef_)},
+        return {"units": {n: round(float(w), 4) for n, w in zip(FEATURES, self.units.feature_weights())},
                 "answerable": {n: round(float(w), 4) for n, w in zip(QUESTION_FEATURES, self.answerable.coef_)}}
 
     def to_dict(self) -> dict:

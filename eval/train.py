@@ -178,10 +178,10 @@ def fit(train: list[Example], dev: list[Example], max_false: float, log=print, o
     X = np.vstack([e.X for e in train])
     y = np.concatenate([e.y for e in train])  # grades
     answerable = np.array([e.item.answerable for e in train])
+    extra = [e for e in off_topic if len(e.y)]
     best = None
     for C, fit_units in unit_models():
         units = fit_units(X, y, _groups(train))
-        extra = [e for e in off_topic if len(e.y)]
         rows = _question_rows(train, out_of_fold(train, fit_units))
         if extra:
             rows = np.vstack([rows, _question_rows(extra, [units.predict_proba(e.X) for e in extra])])
@@ -206,7 +206,7 @@ def _choose_composition(units, questions, dev: list[Example], max_false: float, 
             key = (figures["median_words"] <= 60,
                    round(figures["fact_recall"] + 0.5 * (figures["refusal_accuracy"] or 0.0), 4),
                    figures["all_facts"], -figures["median_words"])
-            log(f"units={units.C} second_pick={pick:<4} whole_passage={whole:<3} "
+            log(f"units={units.label} second_pick={pick:<4} whole_passage={whole:<3} "
                 f"threshold={scorer.threshold_:.3f} " +
                 " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
             if best is None or key > best[0]:
@@ -244,14 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"train: {len(train)} vragen, {sum(len(e.y) for e in train)} zinnen ({int(sum((e.y > 0).sum() for e in train))} "
           f"met een kernfeit); dev: {len(dev)} vragen")
     scorer, figures = fit(train, dev, args.max_false_refusals, off_topic=off_topic)
-    scorer.meta["C"] = scorer.units.C
-    scorer.meta["unit_model"] = type(scorer.units).__name__.lower()
+    scorer.meta["unit_model"] = scorer.units.label
     scorer.meta = {**scorer.meta, "trained": date.today().isoformat(), "embedder": embedder.name,
                    "train": {s: sum(e.set == s for e in train) for s in ("bundled", "train")},
                    "dev": {s: sum(e.set == s for e in dev) for s in ("bundled", "train")},
                    "dev_figures": figures, "max_false_refusals": args.max_false_refusals}
     scorer.save(args.out or MODEL_FILE)
-    print("gekozen / chosen:", {"C": scorer.units.C, "threshold": round(scorer.threshold_, 4),
+    print("gekozen / chosen:", {"unit_model": scorer.units.label, "threshold": round(scorer.threshold_, 4),
                                 "second_pick": scorer.second_pick_, "whole_passage": scorer.whole_passage_}, figures)
     print("gewichten / weights:", scorer.weights())
     return 0

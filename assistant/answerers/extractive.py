@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answerers.base import Answerer, Draft
+from assistant.answerers.base import Answerer, Draft, cited_numbers
 from assistant.compose import MAX_WORDS, compose
 from assistant.features import Candidate, candidates_of, featurize
 from assistant.query import Query
@@ -100,6 +100,6 @@ def merge(drafts: list[Draft]) -> Draft:
             c.n = numbers[c.chunk_id]
         text = re.sub(r"\[(\d+)\]", lambda m: f"[{remap.get(int(m.group(1)), m.group(1))}]", d.text)
         lines += [line for line in text.split("\n") if line not in lines]
-    used = {int(n) for n in re.findall(r"\[(\d+)\]", "\n".join(lines))}
+    used = set(cited_numbers("\n".join(lines)))
     return Draft(text="\n".join(lines), refused=False, citations=[c for c in citations if c.n in used],
                  strength=max(d.strength for d in drafts))

@@ -69,10 +69,21 @@ def _date(soup: BeautifulSoup) -> str | None:
     return None
 
 
+def _hidden(tag: Tag) -> bool:
+    return tag.has_attr("hidden") or tag.get("aria-hidden", "").lower() == "true" \
+        or bool(_HIDDEN_STYLE.search(tag.get("style", "")))
+
+
+def _unhide(tag: Tag) -> None:
+    for attribute in ("hidden", "aria-hidden"):
+        if tag.has_attr(attribute):
+            del tag[attribute]
+    if tag.has_attr("style"):
+        tag["style"] = _HIDDEN_STYLE.sub("", tag["style"])
+
+
 def _is_navigation(tag: Tag) -> bool:
-    if tag.has_attr("hidden") or tag.get("aria-hidden", "").lower() == "true":
-        return True
-    if _HIDDEN_STYLE.search(tag.get("style", "")):
+    if _hidden(tag):
         return True
     if tag.get("role", "").lower() in _NAV_ROLES:
         return True
@@ -122,12 +133,9 @@ def _show_chosen_variants(soup: BeautifulSoup) -> None:
         kids = [c for c in tag.children if isinstance(c, Tag)]
         if len(kids) < 2 or any(isinstance(c, NavigableString) and c.strip() for c in tag.children):
             continue
-        if all(k.has_attr("hidden") or _HIDDEN_STYLE.search(k.get("style", "")) for k in kids):
+        if all(_hidden(k) for k in kids):
             names = [f"{k.get('id', '')} {' '.join(k.get('class', []))}".lower() for k in kids]
-            chosen = next((k for k, n in zip(kids, names) if "default" in n), kids[0])
-            del chosen["hidden"]
-            if chosen.has_attr("style"):
-                chosen["style"] = _HIDDEN_STYLE.sub("", chosen["style"])
+            _unhide(next((k for k, n in zip(kids, names) if "default" in n), kids[0]))
 
 
 def _prune(soup: BeautifulSoup) -> None:
@@ -139,6 +147,11 @@ def _prune(soup: BeautifulSoup) -> None:
     for tag in soup.find_all(_LINK_BLOCKS):
         if tag.parent is not None and (_link_block(tag) or (tag.name in ("ul", "ol", "dl") and _contents_list(tag, anchors))):
             tag.extract()
+
+
+def _nested(tag: Tag) -> bool:
+    """A row or definition list holding a table, a list of definitions or a heading."""
+    return tag.find(["table", "dl", *_HEADINGS]) is not None
 
 
 def _label(text: str) -> bool:
@@ -169,9 +182,10 @@ class _HtmlWalker:
             elif child.name in ("td", "th"):
                 self.walk(child)
                 self.buffer.append(" ")
-            elif child.name in ("tr", "dl") and not child.find(["table", "dl", *_HEADINGS]) and \
-                    (self.row(child.find_all(["td", "th"], recursive=False)) if child.name == "tr" else self.row_pairs(child)):
-                pass  # (a row holding a table or heading is malformed markup: read as blocks)
+            elif child.name == "tr" and self.row(child):
+                pass  # read as one line
+            elif child.name == "dl" and self.definitions(child):
+                pass  # each term with its description on one line
             elif child.name in _HEADINGS and not child.find(["p", "ul", "ol", "table", *_HEADINGS]):
                 self.heading(child)  # (an unclosed heading swallows the page: then it is a block)
             elif child.name == "pre":  # whitespace is meaningful in preformatted text
@@ -184,38 +198,18 @@ class _HtmlWalker:
                 self.flush()
                 self.in_item = self.in_item and child.name != "li"
 
-    def row(self, cells: list[Tag]) -> bool:
+    def row(self, tr: Tag) -> bool:
         """A table row as one line: "--view: Opent … (alleen lezen)." for a label and its
         description, "a | b | c" for short cells. Read cell by cell, a label and what it
         labels would be separate lines, and neither alone answers a question about the
-        other. False when it is not a row of two or more cells with text."""
-        parts = []
-        for cell in cells:
-            sub = _HtmlWalker()
-            sub.walk(cell)
-            sub.flush()
-            parts.append([text for text, _ in sub.blocks])
-        parts = [p for p in parts if p]
-        if len(parts) < 2:
-            return False
-        self.flush()
-        first = parts[0]
-        if len(parts) == 2 and len(first) == 1 and "\n" not in first[0] and _label(first[0]):
-            value = parts[1]
-            joined = value[0][2:] if value[0].startswith("- ") else value[0]
-            self.blocks.append((f"{first[0].rstrip(':')}: {joined}", False))
-            self.blocks.extend((b, b.startswith("- ")) for b in value[1:])
-        elif all(len(p) == 1 and "\n" not in p[0] for p in parts):
-            self.blocks.append((" | ".join(p[0] for p in parts), False))
-        else:
-            for p in parts:
-                self.blocks.extend((b, b.startswith("- ")) for b in p)
-        return True
+        other. False (read it as blocks) when it is no row of two or more cells with
+        text, or holds a table or heading (malformed markup)."""
+        return not _nested(tr) and self._cells(tr.find_all(["td", "th"], recursive=False))
 
-    def row_pairs(self, dl: Tag) -> bool:
+    def definitions(self, dl: Tag) -> bool:
         """A definition list: each term with its first description on one line."""
         children = [c for c in dl.children if isinstance(c, Tag)]
-        if not children or any(c.name not in ("dt", "dd") for c in children):
+        if _nested(dl) or not children or any(c.name not in ("dt", "dd") for c in children):
             return False
         self.flush()
         term = None
@@ -225,11 +219,34 @@ class _HtmlWalker:
                     self._single(term)
                 term = c
             else:
-                if term is None or not self.row([term, c]):
+                if term is None or not self._cells([term, c]):
                     self._single(c)
                 term = None
         if term is not None:
             self._single(term)
+        return True
+
+    def _cells(self, cells: list[Tag]) -> bool:
+        parts = []
+        for cell in cells:
+            sub = _HtmlWalker()
+            sub.walk(cell)
+            sub.flush()
+            if sub.blocks:
+                parts.append(sub.blocks)  # (text, is a list item)
+        if len(parts) < 2:
+            return False
+        self.flush()
+        first = parts[0]
+        if len(parts) == 2 and len(first) == 1 and "\n" not in first[0][0] and _label(first[0][0]):
+            (text, item), *rest = parts[1]
+            self.blocks.append((f"{first[0][0].rstrip(':')}: {text[2:] if item else text}", False))
+            self.blocks.extend(rest)
+        elif all(len(p) == 1 and "\n" not in p[0][0] for p in parts):
+            self.blocks.append((" | ".join(p[0][0] for p in parts), False))
+        else:
+            for p in parts:
+                self.blocks.extend(p)
         return True
 
     def _single(self, tag: Tag) -> None:
