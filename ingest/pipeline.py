@@ -51,7 +51,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # Raise when reading or chunking changes what a file becomes (a reader fix, a new page
 # label, another chunk size): unchanged files are then read again on the next run, so
 # an index never keeps text an older reader got wrong. Vectors stay cached by text.
-READER_VERSION = "2026-11-24.4"  # .2: inline words with menu-like classes are prose; .3: table rows; .4: shown variants
+READER_VERSION = "2026-11-24.5"  # .2: inline words with menu-like classes are prose; .3: table rows; .4: shown variants; .5: a term whose description is empty
 
 
 class IngestBusy(StoreBusy):

@@ -219,7 +219,10 @@ class _HtmlWalker:
                     self._single(term)
                 term = c
             else:
-                if term is None or not self._cells([term, c]):
+                if term is None:
+                    self._single(c)
+                elif not self._cells([term, c]):  # one of the two is empty: keep what there is
+                    self._single(term)
                     self._single(c)
                 term = None
         if term is not None:

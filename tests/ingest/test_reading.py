@@ -251,6 +251,16 @@ def test_html_table_rows_and_definition_lists_keep_a_label_with_what_it_labels(t
     assert "Dit is een hele zin. | Nog een zin." in lines
 
 
+def test_html_a_term_with_an_empty_description_is_still_read(tmp_path):
+    path = tmp_path / "termen.html"
+    path.write_text("<html><body><h1>Termen</h1><dl><dt>--nologo</dt><dd></dd>"
+                    "<dt>--help</dt><dd>Toont de hulp.</dd><dd>Ook kort: -h.</dd></dl></body></html>",
+                    encoding="utf-8")
+    lines = load_document(path).text.splitlines()
+    assert "--nologo" in lines
+    assert "--help: Toont de hulp." in lines and "Ook kort: -h." in lines
+
+
 def test_html_variants_a_script_would_show_are_read_once(tmp_path):
     # LibreOffice's help hides both the Mac and the default variant of a key or menu path
     # and lets a script show one; dropping both read "drukken op +D."
