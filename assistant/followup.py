@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.lexicon import ORDINALS
+from assistant.lexicon import ORDINALS, term_set
 from common.terms import content_terms
 
 _CONJUNCTION = re.compile(r"^\s*(en|maar|of|ook|dus)\b[\s,]*", re.I)
@@ -29,6 +29,9 @@ DETERMINERS = {"de", "het", "een", "die", "deze", "dat", "dit", "onze", "ons", "
                "uw", "je", "jouw", "elke", "ieder", "alle", "welke"}
 _ORDINAL = re.compile(r"\b(?:(?:de|het|die|dat)\s+)?(" + "|".join(ORDINALS) + r"|\d{1,2}e)\b(?:\s+(?:daarvan|ervan|"
                       r"optie|punt|item|stap))?", re.I)
+# "de eerste keer", "in de eerste plaats", "in eerste instantie": an ordinal counting occasions
+# or places in an argument, never an item of an earlier answer
+_OCCASIONS = {"keer", "maal", "plaats", "instantie", "helft", "poging", "ronde", "dag", "week", "maand", "jaar"}
 _MARKERS = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _TOKEN = re.compile(r"[\w'’-]+|[^\w\s]")
 
@@ -139,6 +142,27 @@ def substitute(previous: str, fragment: str) -> str:
     return re.sub(r"\s+([?.,!])", r"\1", " ".join(out))
 
 
+def _reference_end(question: str, end: int, earlier: str) -> int | None:
+    """Where the phrase of an ordinal that points at an item of the previous answer ends,
+    or None when it points elsewhere. Alone ("En de tweede?") or before a word that is no
+    noun of its own ("de tweede ook") it points back; before a noun ("de eerste kolom",
+    "de eerste keer") only when that noun names what the previous turn listed ("Welke
+    modi …?" / "de tweede modus", the noun then part of the phrase); otherwise the phrase
+    stands on its own."""
+    m = re.match(r"\s+([\w'’-]+)", question[end:])
+    if not m:
+        return end
+    word = m.group(1).lower()
+    if word in _OCCASIONS:
+        return None
+    if not term_set(word):
+        return end
+    # the noun anywhere in the previous turn, also inside a compound or plural there
+    # ("type" in "thin-clienttypes", "niveau" in "foutcorrectieniveaus")
+    stems = {word, word[:-1] if word.endswith("s") else word, word[:-2] if word.endswith("en") else word}
+    return end + m.end() if any(len(x) >= 3 and x in earlier.lower() for x in stems) else None
+
+
 def resolve(question: str, history: list[dict] | None) -> Resolution:
     question = question.strip()
     previous, answer_turn = last_turns(history)
@@ -149,13 +173,16 @@ def resolve(question: str, history: list[dict] | None) -> Resolution:
                   previous_passages=tuple(str(p) for p in (answer_turn or {}).get("passages") or []))
 
     ordinal = _ORDINAL.search(question)
+    end = _reference_end(question, ordinal.end(), f"{previous} {answer_text}") if ordinal else None
+    if end is None:
+        ordinal = None
     items = answer_items(answer_text) if ordinal else []
     if ordinal and items:
         word = ordinal.group(1).lower()
         k = ORDINALS.get(word, int(word[:-1]) if word[:-1].isdigit() else 0)
         if k == -1 or 1 <= k <= len(items):
             item = items[k - 1] if k > 0 else items[-1]
-            text = question[: ordinal.start()] + item + question[ordinal.end():]
+            text = question[: ordinal.start()] + item + question[end:]
             if _fragment(text) is not None:  # "En de tweede?": what do the documents say about it
                 text = f"Wat is {item}?"
             text = _CONJUNCTION.sub("", text).strip()

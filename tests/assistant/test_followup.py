@@ -57,6 +57,26 @@ def test_an_ordinal_beyond_the_list_is_a_pronoun_follow_up():
     assert r.kind == "pronoun"
 
 
+def test_an_ordinal_before_a_noun_of_its_own_is_no_reference():
+    # "de eerste keer", "de eerste kolom" are phrases of their own: splicing the previous
+    # answer's first "item" into them made "Hoe heet dat venster Kies … keer dat …?"
+    steps = H("Hoe maak ik een dialoog meertalig?", "Klik op Taal beheren en voeg talen toe [1].")
+    for question in ("Hoe heet dat venster de eerste keer dat ik op Toevoegen klik?",
+                     "Kan dat ook met de eerste kolom?"):
+        r = resolve(question, steps)
+        assert r.kind == "pronoun" and r.text == question
+    # a noun naming what the previous turn listed still points back
+    modes = H("Welke modi heeft de Presentatie-console?",
+              "Drie: de normale modus, de modus Notitie en de modus Diasorteerder [1].")
+    r = resolve("Wat toont de tweede modus?", modes)
+    assert r.kind == "ordinal" and r.text == "Wat toont de modus Notitie?"
+    assert resolve("Is de tweede ook gratis?", H("Wat zijn de impactportfolio's?", LIST_ANSWER)).kind == "ordinal"
+    # … also when the previous turn has it inside a compound
+    levels = H("Welke foutcorrectieniveaus zijn er voor QR-codes?", "Vier: Laag, Medium, Kwart en Hoog [1].")
+    r = resolve("Wat houdt het tweede niveau in?", levels)
+    assert r.kind == "ordinal" and r.text == "Wat houdt Medium in?"
+
+
 def test_pronouns_lean_on_the_previous_turn():
     r = resolve("En wie zit daarachter?", H("Wat is de Innovatiesprong?", "Een aanpak [1].", passages=["c1", "c2"]))
     assert r.kind == "pronoun" and r.text == "En wie zit daarachter?"
