@@ -55,6 +55,10 @@ def block_for(best: Candidate, candidates: list[Candidate], query: Query, whole_
         return Block(best.passage, tuple(body))
     lead = u.position if u.text.rstrip().endswith(":") else u.lead_in if u.bullet else None
     items = [x for x in same if x.unit.bullet and lead is not None and x.unit.lead_in == lead]
+    if not items and u.bullet and query.form in (LIST, PROCEDURE):
+        # a list nothing introduces ("… een stapel munten." / "• Teken een ellips." / "• Kies
+        # Bewerken - Dupliceren." …) is still one list: its steps are not picked one by one
+        items = _run(same, u.position)
     if items and (not u.bullet or query.form in (LIST, PROCEDURE) or len(u.text.split()) < 4):
         # the list it introduces or belongs to, with the sentence that says what the list is
         head = [x for x in same if x.unit.position == lead and not x.unit.heading]
@@ -80,6 +84,25 @@ def block_for(best: Candidate, candidates: list[Candidate], query: Query, whole_
         if not prev.unit.heading and not prev.unit.bullet:
             chosen.append(prev)  # "Hiermee geven we invulling aan …" needs what it points back to
     return Block(best.passage, tuple(sorted(chosen, key=lambda x: x.unit.position)))
+
+
+def _run(same: list[Candidate], position: int, budget: int = 2 * MAX_WORDS) -> list[Candidate]:
+    """The consecutive list items around the item at ``position`` (by unit position),
+    nearest first while they fit a list's budget: a page of loose items is no one list."""
+    at = {x.unit.position: x for x in same}
+    start = end = position
+    words = len(at[position].unit.text.split())
+    while True:
+        grown = False
+        for nxt in (start - 1, end + 1):
+            x = at.get(nxt)
+            if x is None or not x.unit.bullet or words + len(x.unit.text.split()) > budget:
+                continue
+            words += len(x.unit.text.split())
+            start, end = min(start, nxt), max(end, nxt)
+            grown = True
+        if not grown:
+            return [at[i] for i in range(start, end + 1)]
 
 
 def _is_key_value(text: str) -> bool:

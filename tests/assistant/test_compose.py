@@ -51,6 +51,31 @@ def test_a_list_item_of_a_list_question_brings_the_whole_list():
     assert draft.text.count("\n- ") == 4 and "Deze impactportfolio's zijn" in draft.text
 
 
+COINS = Passage("coins", "Objecten dupliceren\nIn dit voorbeeld maakt u een stapel munten van een ellips.\n"
+                "• Teken een gele ellips.\n• Selecteer de ellips en kies Bewerken - Dupliceren.\n"
+                "• Voer 12 in bij Aantal kopieën.\n• Voer een negatieve waarde in bij Breedte.\n"
+                "Klik op OK.", "dup.html", "Dupliceren", section="Objecten dupliceren")
+
+
+def test_the_steps_of_a_list_nothing_introduces_are_quoted_together_in_order():
+    # the steps stand under a finished sentence, so no lead-in ties them; picked one by one
+    # by score, the answer skipped "Selecteer de ellips en kies Bewerken - Dupliceren."
+    draft = answer("Hoe maak ik twaalf kopieën van een ellips?", [COINS],
+                   {"Voer 12 in": 0.9, "Teken een gele ellips": 0.8, "Voer een negatieve": 0.75})
+    assert [line for line in draft.text.split("\n") if line.startswith("- ")] == [
+        "- Teken een gele ellips [1].", "- Selecteer de ellips en kies Bewerken - Dupliceren [1].",
+        "- Voer 12 in bij Aantal kopieën [1].", "- Voer een negatieve waarde in bij Breedte [1]."]
+
+
+def test_a_page_of_loose_items_is_not_quoted_whole():
+    items = "\n".join(f"• Stap {i} met een uitleg van ongeveer tien woorden over iets anders." for i in range(30))
+    page = Passage("page", f"Overzicht\nDe pagina somt veel dingen op.\n{items}", "p.html", "P", section="Overzicht")
+    draft = answer("Hoe doe ik stap 12?", [page], {"Stap 12 ": 0.9})
+    bullets = [line for line in draft.text.split("\n") if line.startswith("- ")]
+    assert any(line.startswith("- Stap 12 ") for line in bullets)
+    assert 2 <= len(bullets) and sum(len(line.split()) for line in bullets) <= 2 * 60 + 2 * len(bullets)
+
+
 def test_a_key_value_line_brings_its_pair():
     draft = answer("Hoeveel draagt het Rijk bij?", [DEAL], {"Rijk: 25 mln": 0.9})
     assert draft.text.split("\n")[:2] == ["Regio: 25 mln [1]", "Rijk: 25 mln [1]"]
