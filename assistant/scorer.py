@@ -37,6 +37,17 @@ class ModelError(RuntimeError):
     pass
 
 
+def _rows(X: np.ndarray, fitted: bool) -> np.ndarray:
+    """The units' feature rows as a 2-D float array, for a model that has been fitted."""
+    if not fitted:
+        raise ModelError("het model is niet getraind (the model is not fitted)")
+    return np.atleast_2d(np.asarray(X, dtype=np.float64))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 def question_features(X: np.ndarray, probabilities: np.ndarray, heading: np.ndarray | None = None) -> np.ndarray:
     """One row of QUESTION_FEATURES from a question's unit features and probabilities."""
     out = np.zeros(len(QUESTION_FEATURES))
@@ -128,13 +139,8 @@ class Logistic:
         return self.coef_
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        if self.coef_ is None:
-            raise ModelError("het model is niet getraind (the model is not fitted)")
-        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-        if X.shape[0] == 0:
-            return np.zeros(0)
-        z = ((X - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
-        return 1.0 / (1.0 + np.exp(-z))
+        X = _rows(X, fitted=self.coef_ is not None)
+        return _sigmoid(((X - self.mean_) / self.scale_) @ self.coef_ + self.intercept_) if len(X) else np.zeros(0)
 
     def to_dict(self) -> dict:
         return {"C": self.C, "class_weight": self.class_weight, "coef": self.coef_.tolist(),
@@ -200,10 +206,8 @@ class Trees:
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        if self.roots_ is None:
-            raise ModelError("het model is niet getraind (the model is not fitted)")
-        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-        if X.shape[0] == 0:
+        X = _rows(X, fitted=self.roots_ is not None)
+        if not len(X):
             return np.zeros(0)
         rows = np.arange(X.shape[0])
         node = np.repeat(self.roots_[:, None], X.shape[0], axis=1)  # (trees, units)
@@ -213,8 +217,7 @@ class Trees:
                 break
             go_left = X[rows[None, :], self.feature_[node]] <= self.threshold_[node]
             node = np.where(inner, np.where(go_left, self.left_[node], self.right_[node]), node)
-        z = self.baseline_ + self.value_[node].sum(axis=0)
-        return 1.0 / (1.0 + np.exp(-z))
+        return _sigmoid(self.baseline_ + self.value_[node].sum(axis=0))
 
     def feature_weights(self) -> np.ndarray:
         """How often each feature splits a tree: what the trees lean on (no signed weights)."""
