@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.lexicon import ORDINALS, term_set
+from assistant.lexicon import ORDINALS
 from common.terms import content_terms
 
 _CONJUNCTION = re.compile(r"^\s*(en|maar|of|ook|dus)\b[\s,]*", re.I)
@@ -155,12 +155,12 @@ def _reference_end(question: str, end: int, earlier: str) -> int | None:
     word = m.group(1).lower()
     if word in _OCCASIONS:
         return None
-    if not term_set(word):
+    if not content_terms(word):  # a stop word ("de tweede ook")
         return end
     # the noun anywhere in the previous turn, also inside a compound or plural there
     # ("type" in "thin-clienttypes", "niveau" in "foutcorrectieniveaus")
-    stems = {word, word[:-1] if word.endswith("s") else word, word[:-2] if word.endswith("en") else word}
-    return end + m.end() if any(len(x) >= 3 and x in earlier.lower() for x in stems) else None
+    forms = [word] + [word[: -len(s)] for s in ("s", "en") if word.endswith(s)]
+    return end + m.end() if any(len(x) >= 3 and x in earlier.lower() for x in forms) else None
 
 
 def resolve(question: str, history: list[dict] | None) -> Resolution:
