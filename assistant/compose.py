@@ -4,7 +4,8 @@ The best unit brings what it needs to be read alone: the items of the list it
 introduces (or belongs to, for a list question), the sentence a "Dit …" points back
 to, the paired line of a key–value block ("Regio: 25 mln" / "Rijk: 25 mln"). Further
 units join when they score close to the best and add something the answer lacks,
-within a word budget. When strong units from different documents give different
+within a word budget; what budget is left goes to the sentences around the best one, read
+in their own context. When strong units from different documents give different
 values of what is asked (figures, dates, names), each is shown with its document and
 the document's date, newest first, instead of silently picking one.
 """
@@ -148,9 +149,11 @@ def _year(passage: Passage) -> str:
 
 
 def compose(query: Query, passages: list[Passage], candidates: list[Candidate], second_pick: float,
-            max_words: int = MAX_WORDS, whole_passage: int = 0) -> Draft:
+            max_words: int = MAX_WORDS, whole_passage: int = 0, context: int = 0) -> Draft:
     """``whole_passage``: a best unit in a passage of at most this many words (heading
-    aside) brings the whole passage: a short section about what is asked is the answer."""
+    aside) brings the whole passage: a short section about what is asked is the answer.
+    ``context``: the answer grows to this many words with the sentences around its first
+    block (0: it does not)."""
     ranked = sorted((c for c in candidates if not c.unit.heading), key=lambda c: -c.score)
     if not ranked:
         return Draft.refusal(passages)
@@ -195,7 +198,34 @@ def compose(query: Query, passages: list[Passage], candidates: list[Candidate], 
         used |= {(x.passage, x.unit.position) for x in block.units}
         said |= {x.unit.text for x in block.units}
         words += block.words
+    # when a specific thing is asked (a phone number, a figure, a date) and the first block
+    # holds it, what stands around it is beside the point — as for a short section
+    if context and not blocks[0].note and not fits_form(query, " ".join(c.unit.text for c in blocks[0].units), 0):
+        blocks[0] = widen(blocks[0], candidates, context - words, used)
     return render(blocks, passages, best.score)
+
+
+def widen(block: Block, candidates: list[Candidate], room: int, used: set[tuple[int, int]]) -> Block:
+    """The block with the units next to it in its passage, the better-scoring side first,
+    while they fit in ``room`` words: an answer's sentence is best read with what stands
+    around it (the next step, the reason, the exception), and that is where the rest of the
+    answer usually is. Headings and units quoted elsewhere in the answer end a side."""
+    at = {c.unit.position: c for c in _siblings(candidates, block.units[0])}
+    low = min(c.unit.position for c in block.units)
+    high = max(c.unit.position for c in block.units)
+    added: list[Candidate] = []
+    while True:
+        sides = [at[pos] for pos in (low - 1, high + 1) if pos in at and not at[pos].unit.heading
+                 and (block.passage, pos) not in used and len(at[pos].unit.text.split()) <= room]
+        if not sides:
+            break
+        nxt = max(sides, key=lambda c: c.score)
+        added.append(nxt)
+        room -= len(nxt.unit.text.split())
+        low, high = min(low, nxt.unit.position), max(high, nxt.unit.position)
+    if not added:
+        return block
+    return Block(block.passage, tuple(sorted(block.units + tuple(added), key=lambda c: c.unit.position)), block.note)
 
 
 def _conflict(query: Query, passages: list[Passage], ranked: list[Candidate], first: Block,

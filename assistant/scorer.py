@@ -254,6 +254,7 @@ class SentenceScorer:
     threshold_: float = 0.5  # below this answerability the answer is a refusal
     second_pick_: float = 0.8  # a further unit must reach this share of the best one's probability
     whole_passage_: int = 0  # a best unit in a passage this short (words) quotes the whole passage
+    context_: int = 0  # the answer grows to this many words with the sentences around its best one
     meta: dict = field(default_factory=dict)  # what it was trained on, with which figures
 
     @classmethod
@@ -278,7 +279,7 @@ class SentenceScorer:
         return {"format": FORMAT, "features": list(FEATURES), "question_features": list(QUESTION_FEATURES),
                 "units": self.units.to_dict(), "answerable": self.answerable.to_dict(),
                 "threshold": self.threshold_, "second_pick": self.second_pick_,
-                "whole_passage": self.whole_passage_, "meta": self.meta}
+                "whole_passage": self.whole_passage_, "context": self.context_, "meta": self.meta}
 
     @classmethod
     def from_dict(cls, d: dict) -> "SentenceScorer":
@@ -287,7 +288,7 @@ class SentenceScorer:
             raise ModelError("Het scoringsmodel past niet bij deze versie van de code; train het opnieuw met "
                              "`python -m eval.train` (the scorer file does not match the code's features)")
         return cls(unit_model_from_dict(d["units"]), Logistic.from_dict(d["answerable"]), d["threshold"],
-                   d["second_pick"], d["whole_passage"], d.get("meta", {}))
+                   d["second_pick"], d["whole_passage"], d.get("context", 0), d.get("meta", {}))
 
     def save(self, path: Path = MODEL_FILE) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,12 +8,14 @@ never read here.
 
 A unit's label is whether it holds one of the question's key facts. The refusal
 threshold is the highest that keeps false refusals on dev at or under ``--max-false-refusals``;
-the ratio for adding further sentences is the one giving the best dev fact recall with
-a median answer within the word budget.
+the composition settings (the ratio for adding further sentences, the short-section and
+context word budgets) are the ones giving the best dev fact recall with a median answer
+within the word budget.
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 from dataclasses import dataclass, replace
@@ -31,6 +33,8 @@ C_GRID = (0.01, 0.1, 1.0)
 TREE_GRID = ((0.05, 300, 7),)
 SECOND_PICK_GRID = (0.05, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9)
 WHOLE_PASSAGE_GRID = (0, 40, 60, 80)
+# words an answer may grow to with the sentences around its best one (0: none)
+CONTEXT_GRID = (0, 40, 50, 60)
 
 
 @dataclass
@@ -90,16 +94,13 @@ def block_text(candidate, candidates, query) -> str:
     return " ".join(c.unit.text for c in block_for(candidate, candidates, query).units)
 
 
-def answer(answerer, ex: Example):
-    """The extractive answer for one example with the answerer's current settings."""
-    return answerer.answer(ex.query, ex.pool)
-
-
-def dev_figures(answerer, dev: list[Example]) -> dict:
+def dev_figures(answerer, dev: list[Example], scored: dict | None = None) -> dict:
+    """``scored``: each example's unit scores (by ``id``) when the models are the same for
+    many calls and only the composition settings change: scoring is most of the work."""
     recall, all_facts, words, false_refusals, refused_unanswerable = [], [], [], 0, 0
     answerable = [e for e in dev if e.item.answerable]
     for ex in dev:
-        draft = answer(answerer, ex)
+        draft = answerer.answer(ex.query, ex.pool, (scored or {}).get(id(ex)))
         if not ex.item.answerable:
             refused_unanswerable += draft.refused
             continue
@@ -198,19 +199,20 @@ def _choose_composition(units, questions, dev: list[Example], max_false: float, 
 
     scorer = SentenceScorer(units, questions)
     scorer.threshold_ = choose_threshold(ExtractiveAnswerer(scorer), dev, max_false)
-    for pick in SECOND_PICK_GRID:
-        for whole in WHOLE_PASSAGE_GRID:
-            scorer.second_pick_, scorer.whole_passage_ = pick, whole
-            figures = dev_figures(ExtractiveAnswerer(scorer), dev)
-            # in budget first, then facts and refusals, then the shorter answer
-            key = (figures["median_words"] <= 60,
-                   round(figures["fact_recall"] + 0.5 * (figures["refusal_accuracy"] or 0.0), 4),
-                   figures["all_facts"], -figures["median_words"])
-            log(f"units={units.label} second_pick={pick:<4} whole_passage={whole:<3} "
-                f"threshold={scorer.threshold_:.3f} " +
-                " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
-            if best is None or key > best[0]:
-                best = (key, SentenceScorer(units, questions, scorer.threshold_, pick, whole), figures)
+    # a two-part question is scored part by part inside the answerer; the rest once
+    scored = {id(ex): ExtractiveAnswerer(scorer).score(ex.query, ex.pool) for ex in dev if not ex.query.parts}
+    for pick, whole, context in itertools.product(SECOND_PICK_GRID, WHOLE_PASSAGE_GRID, CONTEXT_GRID):
+        scorer.second_pick_, scorer.whole_passage_, scorer.context_ = pick, whole, context
+        figures = dev_figures(ExtractiveAnswerer(scorer), dev, scored)
+        # in budget first, then facts and refusals, then the shorter answer
+        key = (figures["median_words"] <= 60,
+               round(figures["fact_recall"] + 0.5 * (figures["refusal_accuracy"] or 0.0), 4),
+               figures["all_facts"], -figures["median_words"])
+        log(f"units={units.label} second_pick={pick:<4} whole_passage={whole:<3} context={context:<3} "
+            f"threshold={scorer.threshold_:.3f} " +
+            " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
+        if best is None or key > best[0]:
+            best = (key, SentenceScorer(units, questions, scorer.threshold_, pick, whole, context), figures)
     return best
 
 
@@ -219,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="modelbestand (standaard: assistant/models/scorer.json)")
     parser.add_argument("--max-false-refusals", type=float, default=0.02,
                         help="aandeel beantwoordbare dev-vragen dat geweigerd mag worden (standaard 0.02)")
+    parser.add_argument("--compose-only", action="store_true",
+                        help="de gefitte modellen houden; alleen drempel en samenstelling opnieuw kiezen op dev "
+                             "(keep the fitted models; choose only the threshold and composition on dev)")
     args = parser.parse_args(argv)
 
     from assistant.scorer import MODEL_FILE, SentenceScorer
@@ -234,12 +239,19 @@ def main(argv: list[str] | None = None) -> int:
     for name, other in (("bundled", "train"), ("train", "bundled")):
         gold_set = SETS[name]
         items = [i for i in gold_set.items() if split_of(gold_set, i, splits) in ("train", "dev")]
+        if args.compose_only:
+            items = [i for i in items if split_of(gold_set, i, splits) == "dev"]
         for ex in examples(assistants[name], gold_set, items, splits):
             (train if ex.split == "train" else dev).append(ex)
+        if args.compose_only:
+            continue
         # the same training questions asked of the other corpus: unanswerable by construction
         asked_elsewhere = [replace(i, answerable=False, facts=[], sources=[]) for i in items
                            if i.answerable and split_of(gold_set, i, splits) == "train"]
         off_topic += examples(assistants[other], gold_set, asked_elsewhere, splits)
+    path = args.out or MODEL_FILE
+    if args.compose_only:
+        return _compose_only(SentenceScorer.load(path), dev, args.max_false_refusals, path)
     print(f"elders gesteld / asked of the other corpus: {len(off_topic)}")
     print(f"train: {len(train)} vragen, {sum(len(e.y) for e in train)} zinnen ({int(sum((e.y > 0).sum() for e in train))} "
           f"met een kernfeit); dev: {len(dev)} vragen")
@@ -249,11 +261,28 @@ def main(argv: list[str] | None = None) -> int:
                    "train": {s: sum(e.set == s for e in train) for s in ("bundled", "train")},
                    "dev": {s: sum(e.set == s for e in dev) for s in ("bundled", "train")},
                    "dev_figures": figures, "max_false_refusals": args.max_false_refusals}
-    scorer.save(args.out or MODEL_FILE)
-    print("gekozen / chosen:", {"unit_model": scorer.units.label, "threshold": round(scorer.threshold_, 4),
-                                "second_pick": scorer.second_pick_, "whole_passage": scorer.whole_passage_}, figures)
+    scorer.save(path)
+    _report(scorer, figures)
     print("gewichten / weights:", scorer.weights())
     return 0
+
+
+def _compose_only(scorer, dev: list[Example], max_false: float, path: Path) -> int:
+    """Choose the threshold and the composition settings on dev again for the fitted
+    models as they are: a change in how answers are composed is chosen on dev without
+    moving the weights (and without the test figures a refit would move with them)."""
+    _, chosen, figures = _choose_composition(scorer.units, scorer.answerable, dev, max_false, None, lambda _: None)
+    chosen.meta = {**scorer.meta, "composition_chosen": date.today().isoformat(), "dev_figures": figures,
+                   "max_false_refusals": max_false}
+    chosen.save(path)
+    _report(chosen, figures)
+    return 0
+
+
+def _report(scorer, figures: dict) -> None:
+    print("gekozen / chosen:", {"unit_model": scorer.units.label, "threshold": round(scorer.threshold_, 4),
+                                "second_pick": scorer.second_pick_, "whole_passage": scorer.whole_passage_,
+                                "context": scorer.context_}, figures)
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ class ExtractiveAnswerer(Answerer):
         if not scored.candidates or scored.evidence < self.threshold:
             return Draft.refusal(passages, scored.evidence)
         draft = compose(query, passages, scored.candidates, self.scorer.second_pick_, self.max_words,
-                        self.scorer.whole_passage_)
+                        self.scorer.whole_passage_, self.scorer.context_)
         draft.strength = scored.evidence
         return draft
 
@@ -77,7 +77,7 @@ class ExtractiveAnswerer(Answerer):
             scored = self.score(part.with_vector(query.vector), passages)
             if scored.candidates and scored.evidence >= self.threshold:
                 draft = compose(part, passages, scored.candidates, self.scorer.second_pick_, self.max_words // 2,
-                                self.scorer.whole_passage_ // 2)
+                                self.scorer.whole_passage_ // 2, self.scorer.context_ // 2)
                 draft.strength = scored.evidence
                 drafts.append(draft)
         if not drafts:

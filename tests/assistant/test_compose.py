@@ -21,13 +21,13 @@ SIGNED = Passage("sign", "Wim Boomkamp\nVoorzitter Twente Board en samen bouwen 
 STATS = TermStats([p.text for p in (DEAL, PORTFOLIO, PLAN, OLD_DEAL, SIGNED)] + ["Twente regio economie"] * 5)
 
 
-def answer(question, passages, scores: dict[str, float], second_pick=0.8, max_words=60, history=None):
+def answer(question, passages, scores: dict[str, float], second_pick=0.8, max_words=60, history=None, context=0):
     """Compose with the given scores per unit text prefix; other units score 0.05."""
     query = analyse(question, history, STATS)
     candidates = candidates_of(passages)
     for c in candidates:
         c.score = next((s for prefix, s in scores.items() if c.unit.text.startswith(prefix)), 0.05)
-    return compose(query, passages, candidates, second_pick, max_words)
+    return compose(query, passages, candidates, second_pick, max_words, context=context)
 
 
 def test_a_list_lead_in_brings_its_items():
@@ -111,6 +111,11 @@ def test_a_short_section_is_quoted_whole_unless_the_asked_thing_is_in_the_best_u
     query = analyse("Wat doet Ayke van Bloem?", None, STATS)
     draft = compose(query, [contacts], candidates, 0.8, 60, whole_passage=60)
     assert "toekomst" in draft.text  # an open question: the short section is the answer
+    # likewise the budget left is not filled with what stands around the phone number
+    query = analyse("Wat is het telefoonnummer van Ayke van Bloem?", None, STATS)
+    assert compose(query, [contacts], candidates, 0.8, 60, context=60).text == "Ayke van Bloem, adviseur, 06-50067237 [1]"
+    query = analyse("Wat doet Ayke van Bloem?", None, STATS)
+    assert "toekomst" in compose(query, [contacts], candidates, 0.8, 60, context=60).text
 
 
 def test_two_parts_answered_by_one_passage_say_it_once():
@@ -150,6 +155,31 @@ def test_the_word_budget_holds_for_sentences():
     draft = answer("Waaraan werkt de Twente Board en hoe lang loopt het plan?", [PLAN, DEAL],
                    {"De Twente Board werkt": 0.9, "Het plan loopt": 0.89, "De deal wordt": 0.88}, max_words=12)
     assert len(draft.text.split()) <= 16 and "brede welvaart" in draft.text
+
+
+FREEZE = Passage("freeze", "Rijen vastzetten\nU kunt rijen boven in het werkblad vastzetten. Selecteer de rij onder de "
+                 "rijen die u wilt vastzetten. Kies Beeld - Cellen vastzetten. Zo blijven de koppen staan. "
+                 "Een werkblad met veel rijen scrolt daarna onder de koppen door.", "freeze.html", "Vastzetten",
+                 section="Rijen vastzetten")
+
+
+def test_left_budget_goes_to_the_sentences_around_the_best_one_better_side_first():
+    scores = {"Selecteer de rij": 0.9, "Kies Beeld": 0.5, "U kunt rijen": 0.2, "Zo blijven": 0.1}
+    alone = answer("Hoe zet ik rijen vast?", [FREEZE], scores)
+    assert alone.text == "Selecteer de rij onder de rijen die u wilt vastzetten [1]."
+    # room for the better neighbour ("Kies …"), then for the better of the next two
+    # ("U kunt …" before it beats "Zo blijven …" after), in the passage's order
+    grown = answer("Hoe zet ik rijen vast?", [FREEZE], scores, context=25)
+    assert grown.text == ("U kunt rijen boven in het werkblad vastzetten [1]. Selecteer de rij onder de rijen die u "
+                          "wilt vastzetten [1]. Kies Beeld - Cellen vastzetten [1].")
+    assert len(grown.citations) == 1
+
+
+def test_growing_the_answer_keeps_to_its_budget_and_skips_headings():
+    draft = answer("Hoe zet ik rijen vast?", [FREEZE], {"U kunt rijen": 0.9, "Selecteer": 0.5}, context=10)
+    assert draft.text == "U kunt rijen boven in het werkblad vastzetten [1]."  # the next sentence (9 words) no longer fits
+    whole = answer("Hoe zet ik rijen vast?", [FREEZE], {"U kunt rijen": 0.9}, context=200)
+    assert "Rijen vastzetten" not in whole.text and whole.text.count("[1]") == 5
 
 
 def test_the_same_sentence_from_two_passages_is_quoted_once():
