@@ -89,7 +89,8 @@ def block_for(best: Candidate, candidates: list[Candidate], query: Query, whole_
 
 def _run(same: list[Candidate], position: int, budget: int = 2 * MAX_WORDS) -> list[Candidate]:
     """The consecutive list items around the item at ``position`` (by unit position),
-    nearest first while they fit a list's budget: a page of loose items is no one list."""
+    nearest first while they fit a list's budget: a page of loose items is no one list.
+    Nothing when the item stands alone: one item is no list, and is read as a sentence."""
     at = {x.unit.position: x for x in same}
     start = end = position
     words = len(at[position].unit.text.split())
@@ -103,7 +104,7 @@ def _run(same: list[Candidate], position: int, budget: int = 2 * MAX_WORDS) -> l
             start, end = min(start, nxt), max(end, nxt)
             grown = True
         if not grown:
-            return [at[i] for i in range(start, end + 1)]
+            return [at[i] for i in range(start, end + 1)] if end > start else []
 
 
 def _is_key_value(text: str) -> bool:
@@ -201,26 +202,31 @@ def compose(query: Query, passages: list[Passage], candidates: list[Candidate], 
     # when a specific thing is asked (a phone number, a figure, a date) and the first block
     # holds it, what stands around it is beside the point — as for a short section
     if context and not blocks[0].note and not fits_form(query, " ".join(c.unit.text for c in blocks[0].units), 0):
-        blocks[0] = widen(blocks[0], candidates, context - words, used)
+        blocks[0] = widen(blocks[0], candidates, context - words, used, said)
     return render(blocks, passages, best.score)
 
 
-def widen(block: Block, candidates: list[Candidate], room: int, used: set[tuple[int, int]]) -> Block:
+def widen(block: Block, candidates: list[Candidate], room: int, used: set[tuple[int, int]],
+          said: set[str] = frozenset()) -> Block:
     """The block with the units next to it in its passage, the better-scoring side first,
     while they fit in ``room`` words: an answer's sentence is best read with what stands
     around it (the next step, the reason, the exception), and that is where the rest of the
-    answer usually is. Headings and units quoted elsewhere in the answer end a side."""
+    answer usually is. Headings, units quoted elsewhere in the answer and sentences it already
+    says (a lead-in repeated further down the page) end a side."""
     at = {c.unit.position: c for c in _siblings(candidates, block.units[0])}
     low = min(c.unit.position for c in block.units)
     high = max(c.unit.position for c in block.units)
     added: list[Candidate] = []
+    said = set(said) | {c.unit.text for c in block.units}
     while True:
         sides = [at[pos] for pos in (low - 1, high + 1) if pos in at and not at[pos].unit.heading
-                 and (block.passage, pos) not in used and len(at[pos].unit.text.split()) <= room]
+                 and (block.passage, pos) not in used and at[pos].unit.text not in said
+                 and len(at[pos].unit.text.split()) <= room]
         if not sides:
             break
         nxt = max(sides, key=lambda c: c.score)
         added.append(nxt)
+        said.add(nxt.unit.text)
         room -= len(nxt.unit.text.split())
         low, high = min(low, nxt.unit.position), max(high, nxt.unit.position)
     if not added:

@@ -76,6 +76,13 @@ def test_a_page_of_loose_items_is_not_quoted_whole():
     assert 2 <= len(bullets) and sum(len(line.split()) for line in bullets) <= 2 * 60 + 2 * len(bullets)
 
 
+def test_a_lone_item_is_read_as_a_sentence_with_what_it_points_back_to():
+    lone = Passage("lone", "Subsidie\nDe regeling staat open tot eind 2025.\n• Dit geldt voor alle gemeenten in "
+                   "Twente.\nMeer informatie volgt.", "006.txt", "Regeling", section="Subsidie")
+    draft = answer("Welke gemeenten kunnen meedoen?", [lone], {"Dit geldt": 0.9})
+    assert draft.text.startswith("De regeling staat open tot eind 2025 [1].")
+
+
 def test_a_key_value_line_brings_its_pair():
     draft = answer("Hoeveel draagt het Rijk bij?", [DEAL], {"Rijk: 25 mln": 0.9})
     assert draft.text.split("\n")[:2] == ["Regio: 25 mln [1]", "Rijk: 25 mln [1]"]
@@ -180,6 +187,13 @@ def test_growing_the_answer_keeps_to_its_budget_and_skips_headings():
     assert draft.text == "U kunt rijen boven in het werkblad vastzetten [1]."  # the next sentence (9 words) no longer fits
     whole = answer("Hoe zet ik rijen vast?", [FREEZE], {"U kunt rijen": 0.9}, context=200)
     assert "Rijen vastzetten" not in whole.text and whole.text.count("[1]") == 5
+
+
+def test_growing_the_answer_does_not_repeat_a_sentence_it_already_says():
+    page = Passage("save", "Opslaan\nKies Bestand - Opslaan.\nHet bestand wordt in de map bewaard.\n"
+                   "Kies Bestand - Opslaan.\nKlaar.", "save.html", "Opslaan", section="Opslaan")
+    draft = answer("Waar wordt het bestand bewaard?", [page], {"Het bestand": 0.9}, context=60)
+    assert draft.text.count("Kies Bestand - Opslaan") == 1 and "Klaar" not in draft.text
 
 
 def test_the_same_sentence_from_two_passages_is_quoted_once():
