@@ -185,7 +185,10 @@ def _analyse_text(question: str, text: str, search: str, stats: TermStats, follo
     if split:
         pieces = split_parts(text)
         if len(pieces) > 1:
-            parts = tuple(_analyse_text(p, p, p, stats, split=False) for p in pieces)
+            # each part leans on the others as a follow-up on its question: "Welke rentevoet en
+            # welk rendement gebruikt het voorbeeld?" — the first part's verb and object are in the second
+            parts = tuple(_analyse_text(p, p, p, stats, context=" ".join(o for o in pieces if o is not p),
+                                        split=False) for p in pieces)
     return Query(
         question=question, text=text, search=search, terms=terms, context=ctx, form=expected_form(text),
         contact=contact_form(text), count=asked_count(text),

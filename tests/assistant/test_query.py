@@ -65,6 +65,11 @@ def test_analysis_of_a_two_part_question_has_parts_analysed_alike():
     q = analyse("Hoeveel inwoners heeft Twente en wie is de voorzitter?", None, STATS)
     assert [p.form for p in q.parts] == [FIGURE, PERSON]
     assert all(p.parts == () for p in q.parts)
+    # what one part leaves out, the other says: it is each part's context, as for a follow-up
+    q = analyse("Welke rentevoet en welk rendement gebruikt het voorbeeld van Doel zoeken?", None, STATS)
+    first, second = q.parts
+    assert "voorbeeld" in first.context and "voorbeeld" not in first.terms
+    assert "rentevoet" in second.context and "voorbeeld" not in second.context
 
 
 def test_follow_up_is_resolved_in_the_analysis():
