@@ -187,8 +187,10 @@ def _analyse_text(question: str, text: str, search: str, stats: TermStats, follo
         if len(pieces) > 1:
             # each part leans on the others as a follow-up on its question: "Welke rentevoet en
             # welk rendement gebruikt het voorbeeld?" — the first part's verb and object are in the second
-            parts = tuple(_analyse_text(p, p, p, stats, context=" ".join(o for o in pieces if o is not p),
-                                        split=False) for p in pieces)
+            # (and on what the whole question leans on, when it is a follow-up itself)
+            parts = tuple(_analyse_text(p, p, p, stats, split=False,
+                                        context=" ".join([o for o in pieces if o is not p] + [context]))
+                          for p in pieces)
     return Query(
         question=question, text=text, search=search, terms=terms, context=ctx, form=expected_form(text),
         contact=contact_form(text), count=asked_count(text),

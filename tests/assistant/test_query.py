@@ -70,6 +70,12 @@ def test_analysis_of_a_two_part_question_has_parts_analysed_alike():
     first, second = q.parts
     assert "voorbeeld" in first.context and "voorbeeld" not in first.terms
     assert "rentevoet" in second.context and "voorbeeld" not in second.context
+    # a two-part follow-up: each part also leans on the previous question
+    history = [{"role": "user", "content": "Hoe maak ik een kopie van het sjabloon?"},
+               {"role": "assistant", "content": "Kies Bestand - Opslaan als [1]", "passages": ["abc"]}]
+    q = analyse("Welke extensie krijgt die en waar verander ik de map?", history, STATS)
+    assert q.follow_up is not None and len(q.parts) == 2
+    assert all("sjablon" in p.context for p in q.parts) and "map" in q.parts[0].context  # stems
 
 
 def test_follow_up_is_resolved_in_the_analysis():
