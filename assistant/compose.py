@@ -207,7 +207,7 @@ def compose(query: Query, passages: list[Passage], candidates: list[Candidate], 
 
 
 def widen(block: Block, candidates: list[Candidate], room: int, used: set[tuple[int, int]],
-          said: set[str] = frozenset()) -> Block:
+          said: set[str] | frozenset[str] = frozenset()) -> Block:
     """The block with the units next to it in its passage, the better-scoring side first,
     while they fit in ``room`` words: an answer's sentence is best read with what stands
     around it (the next step, the reason, the exception), and that is where the rest of the
