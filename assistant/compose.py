@@ -33,8 +33,12 @@ class Block:
     note: str = ""  # "«Title» (2023)" when the block is one side of a conflict
 
     @property
+    def text(self) -> str:
+        return " ".join(c.unit.text for c in self.units)
+
+    @property
     def words(self) -> int:
-        return sum(len(c.unit.text.split()) for c in self.units)
+        return len(self.text.split())
 
     @property
     def is_list(self) -> bool:
@@ -189,7 +193,7 @@ def compose(query: Query, passages: list[Passage], candidates: list[Candidate], 
             # a real list (the items, the steps) where the answer has none yet
             adds_form = block.is_list and not any(b.is_list for b in blocks)
         else:
-            adds_form = bool(fits_form(query, " ".join(x.unit.text for x in block.units), 0)) and \
+            adds_form = bool(fits_form(query, block.text, 0)) and \
                 not any(fits_form(query, x.unit.text, 0) for b in blocks for x in b.units)
         if not adds_terms and not adds_form and not continues:
             continue
@@ -201,7 +205,7 @@ def compose(query: Query, passages: list[Passage], candidates: list[Candidate], 
         words += block.words
     # when a specific thing is asked (a phone number, a figure, a date) and the first block
     # holds it, what stands around it is beside the point — as for a short section
-    if context and not blocks[0].note and not fits_form(query, " ".join(c.unit.text for c in blocks[0].units), 0):
+    if context and not blocks[0].note and not fits_form(query, blocks[0].text, 0):
         blocks[0] = widen(blocks[0], candidates, context - words, used, said)
     return render(blocks, passages, best.score)
 
@@ -241,7 +245,7 @@ def _conflict(query: Query, passages: list[Passage], ranked: list[Candidate], fi
     often two different things than one thing that changed)."""
     if query.form not in (FIGURE, DATE) or query.parts:
         return None
-    mine = _values(query, " ".join(c.unit.text for c in first.units))
+    mine = _values(query, first.text)
     if not mine:
         return None
     best = ranked[0].score

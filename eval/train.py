@@ -91,7 +91,7 @@ def block_text(candidate, candidates, query) -> str:
     paired line): a unit is a good pick when that holds a key fact."""
     from assistant.compose import block_for
 
-    return " ".join(c.unit.text for c in block_for(candidate, candidates, query).units)
+    return block_for(candidate, candidates, query).text
 
 
 def dev_figures(answerer, dev: list[Example], scored: dict | None = None) -> dict:
