@@ -156,9 +156,11 @@ def out_of_fold(train: list[Example], fit_units, folds: int = 5) -> list[np.ndar
     return out
 
 
-def choose_threshold(answerer, dev: list[Example], max_false: float) -> float:
-    """The highest threshold refusing at most ``max_false`` of the answerable dev questions."""
-    strengths = sorted(answerer.score(ex.query, ex.pool).evidence for ex in dev if ex.item.answerable)
+def choose_threshold(answerer, dev: list[Example], max_false: float, scored: dict | None = None) -> float:
+    """The highest threshold refusing at most ``max_false`` of the answerable dev questions
+    (``scored``: their scores by ``id`` when the caller has them already)."""
+    strengths = sorted((scored[id(ex)] if scored else answerer.score(ex.query, ex.pool)).evidence
+                       for ex in dev if ex.item.answerable)
     if not strengths:
         return 0.5
     allowed = int(np.floor(max_false * len(strengths)))
@@ -198,9 +200,10 @@ def _choose_composition(units, questions, dev: list[Example], max_false: float, 
     from assistant.scorer import SentenceScorer
 
     scorer = SentenceScorer(units, questions)
-    scorer.threshold_ = choose_threshold(ExtractiveAnswerer(scorer), dev, max_false)
-    # a two-part question is scored part by part inside the answerer; the rest once
-    scored = {id(ex): ExtractiveAnswerer(scorer).score(ex.query, ex.pool) for ex in dev if not ex.query.parts}
+    # each dev question scored once, for the threshold and for every composition setting
+    # (the answerer scores a two-part question part by part itself)
+    scored = {id(ex): ExtractiveAnswerer(scorer).score(ex.query, ex.pool) for ex in dev}
+    scorer.threshold_ = choose_threshold(ExtractiveAnswerer(scorer), dev, max_false, scored)
     for pick, whole, context in itertools.product(SECOND_PICK_GRID, WHOLE_PASSAGE_GRID, CONTEXT_GRID):
         scorer.second_pick_, scorer.whole_passage_, scorer.context_ = pick, whole, context
         figures = dev_figures(ExtractiveAnswerer(scorer), dev, scored)

@@ -28,6 +28,9 @@ def test_the_threshold_refuses_at_most_the_allowed_share_of_answerable_dev_quest
     answerer = _Strengths({i: 0.1 * (i + 1) for i in range(10)} | {10: 0.05})
     assert train.choose_threshold(answerer, dev, 0.0) == (0.0 + 0.1) / 2  # refuse none of them
     assert abs(train.choose_threshold(answerer, dev, 0.1) - (0.1 + 0.2) / 2) < 1e-9  # one of ten
+    # scores the caller has already are used as they are
+    scored = {id(ex): answerer.score(ex.query, ex.pool) for ex in dev}
+    assert train.choose_threshold(_Strengths({}), dev, 0.1, scored) == train.choose_threshold(answerer, dev, 0.1)
 
 
 def test_compose_only_keeps_the_weights_and_chooses_settings_on_dev(monkeypatch, tmp_path):
@@ -46,7 +49,7 @@ def test_compose_only_keeps_the_weights_and_chooses_settings_on_dev(monkeypatch,
                 "refusal_accuracy": 0.5, "median_words": words, "n": 3}
 
     monkeypatch.setattr(train, "dev_figures", figures)
-    monkeypatch.setattr(train, "choose_threshold", lambda answerer, dev, max_false: 0.25)
+    monkeypatch.setattr(train, "choose_threshold", lambda answerer, dev, max_false, scored=None: 0.25)
     path = tmp_path / "scorer.json"
     assert train._compose_only(scorer, [], 0.02, path) == 0
     chosen = SentenceScorer.load(path)
