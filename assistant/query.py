@@ -189,8 +189,8 @@ def _analyse_text(question: str, text: str, search: str, stats: TermStats, follo
             # welk rendement gebruikt het voorbeeld?" — the first part's verb and object are in the second
             # (and on what the whole question leans on, when it is a follow-up itself)
             parts = tuple(_analyse_text(p, p, p, stats, split=False,
-                                        context=" ".join([o for o in pieces if o is not p] + [context]))
-                          for p in pieces)
+                                        context=" ".join(pieces[:i] + pieces[i + 1:] + [context]))
+                          for i, p in enumerate(pieces))
     return Query(
         question=question, text=text, search=search, terms=terms, context=ctx, form=expected_form(text),
         contact=contact_form(text), count=asked_count(text),
