@@ -8,7 +8,8 @@ Per answerable gold question, beside the product's answer:
 - best passage: the whole passage the scorer ranks first (≈ 120 words, twice the budget);
 - oracle first unit: the answer composed as the product does, but with the unit whose
   block holds the most key facts put first (the gold labels choose it: an upper bound for
-  a better sentence ranker, not a result).
+  a better sentence ranker, not a result). A two-part question is composed as one here,
+  where the product answers it part by part.
 Prints a Markdown table with the median answer words. Reads gold labels only to score;
 nothing is fitted or chosen here.
 """
@@ -33,12 +34,14 @@ def pool_recall(passages, facts: list[list[str]], depth: int) -> float:
 
 def oracle_first(scores: np.ndarray, grades: np.ndarray, heading: np.ndarray) -> np.ndarray:
     """The scores with the unit holding the most key facts (ties: the better scored one)
-    raised above all others; headings, never quoted alone, are left as they are."""
+    raised just above all others — not far above: further units join an answer by their
+    share of the first one's score, as they would for a real best unit. Headings, never
+    quoted alone, are left as they are."""
     out = np.asarray(scores, dtype=float).copy()
     if not len(out) or not np.any(np.asarray(grades)[~heading] > 0):
         return out
     key = np.where(heading, -np.inf, np.asarray(grades, dtype=float) + 1e-6 * out)
-    out[int(np.argmax(key))] = out.max() + 1.0
+    out[int(np.argmax(key))] = out.max() + 1e-6
     return out
 
 
