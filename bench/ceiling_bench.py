@@ -68,14 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, list[float]] = {f"pool@{k}": [] for k in POOL_DEPTHS}
     rows |= {"best passage": [], "oracle first unit": [], "product": []}
     words: dict[str, list[int]] = {"best passage": [], "oracle first unit": [], "product": []}
+    scorer = assistant.scorer
     for ex in examples(assistant, gold_set, items, splits):
         facts = ex.item.facts
         for k in POOL_DEPTHS:
             rows[f"pool@{k}"].append(pool_recall(ex.pool, facts, k))
-        draft = answerer.answer(ex.query, ex.pool)
+        # scored once: for the product's answer, then (scores raised) for the oracle's
+        scored = answerer.score(ex.query, ex.pool)
+        draft = answerer.answer(ex.query, ex.pool, scored)
         rows["product"].append(0.0 if draft.refused else fact_recall(draft.text, facts) or 0.0)
         words["product"] += [] if draft.refused else [len(draft.text.split())]
-        scored = answerer.score(ex.query, ex.pool)
         if not scored.candidates:
             rows["best passage"].append(0.0)
             rows["oracle first unit"].append(0.0)
@@ -87,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
         raised = oracle_first(np.array([c.score for c in scored.candidates]), ex.y, heading)
         for c, s in zip(scored.candidates, raised):
             c.score = float(s)
-        scorer = assistant.scorer
         oracle = compose(ex.query, ex.pool, scored.candidates, scorer.second_pick_, answerer.max_words,
                          scorer.whole_passage_, scorer.context_)
         rows["oracle first unit"].append(fact_recall(oracle.text, facts) or 0.0)
