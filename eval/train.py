@@ -15,7 +15,9 @@ within the word budget.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
+import json
 import statistics
 import sys
 from dataclasses import dataclass, replace
@@ -47,6 +49,28 @@ class Example:
     candidates: list
     X: np.ndarray
     y: np.ndarray
+
+
+TRAINING_SETS = ("bundled", "train")
+
+
+def training_inputs(sets: dict[str, GoldSet] = SETS, splits: dict | None = None) -> str:
+    """A fingerprint of everything fitting reads besides the code: each training set's
+    gold file, its split assignment and every file of its corpus. Saved in the model's
+    meta, so a test can tell that the shipped weights were fitted on the data in the
+    repository (a gold question or a page added without retraining makes it stale)."""
+    splits = load_splits() if splits is None else splits
+    digest = hashlib.sha256()
+    for name in TRAINING_SETS:
+        gold_set = sets[name]
+        digest.update(f"set {name}\n".encode())
+        digest.update(gold_set.gold.read_bytes())
+        digest.update(json.dumps(splits.get(name, {}), sort_keys=True).encode())
+        for path in sorted(gold_set.corpus.rglob("*")):
+            if path.is_file():
+                digest.update(f"\n{path.relative_to(gold_set.corpus).as_posix()}\n".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def store_settings(settings, gold_set: GoldSet):
@@ -239,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     train, dev, off_topic = [], [], []
     assistants = {name: assistant_for(settings, SETS[name], embedder, SentenceScorer.untrained())
                   for name in ("bundled", "train")}
-    for name, other in (("bundled", "train"), ("train", "bundled")):
+    for name, other in (TRAINING_SETS, TRAINING_SETS[::-1]):
         gold_set = SETS[name]
         items = [i for i in gold_set.items() if split_of(gold_set, i, splits) in ("train", "dev")]
         if args.compose_only:
@@ -263,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     scorer.meta = {**scorer.meta, "trained": date.today().isoformat(), "embedder": embedder.name,
                    "train": {s: sum(e.set == s for e in train) for s in ("bundled", "train")},
                    "dev": {s: sum(e.set == s for e in dev) for s in ("bundled", "train")},
-                   "dev_figures": figures, "max_false_refusals": args.max_false_refusals}
+                   "dev_figures": figures, "max_false_refusals": args.max_false_refusals,
+                   "inputs": training_inputs(splits=splits)}
     scorer.save(path)
     _report(scorer, figures)
     print("gewichten / weights:", scorer.weights())
@@ -276,6 +301,7 @@ def _compose_only(scorer, dev: list[Example], max_false: float, path: Path) -> i
     moving the weights (and without the test figures a refit would move with them)."""
     _, chosen, figures = _choose_composition(scorer.units, scorer.answerable, dev, max_false, None, lambda _: None)
     chosen.meta = {**scorer.meta, "composition_chosen": date.today().isoformat(), "dev_figures": figures,
+                   "composition_dev": {s: sum(e.set == s for e in dev) for s in TRAINING_SETS},
                    "max_false_refusals": max_false}
     chosen.save(path)
     _report(chosen, figures)

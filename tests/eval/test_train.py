@@ -57,3 +57,27 @@ def test_compose_only_keeps_the_weights_and_chooses_settings_on_dev(monkeypatch,
     assert np.array_equal(chosen.units.coef_, units.coef_)  # the fitted weights did not move
     assert chosen.meta["trained"] == "2026-01-01" and chosen.meta["composition_chosen"]
     assert chosen.meta["dev_figures"]["median_words"] == 50
+    assert chosen.meta["composition_dev"] == {"bundled": 0, "train": 0}  # how many dev questions chose it
+
+
+def test_the_inputs_fingerprint_moves_with_a_gold_question_a_split_or_a_page(tmp_path):
+    from eval.sets import GoldSet
+
+    sets = {}
+    for name in train.TRAINING_SETS:
+        corpus = tmp_path / name / "corpus"
+        corpus.mkdir(parents=True)
+        (corpus / "page.html").write_text("<p>Tekst.</p>", encoding="utf-8")
+        gold = tmp_path / name / "gold.jsonl"
+        gold.write_text('{"id": "q1"}\n', encoding="utf-8")
+        sets[name] = GoldSet(name, gold, corpus, ("train", "dev"))
+    splits = {"train": {"q1": "train"}}
+    before = train.training_inputs(sets, splits)
+    assert train.training_inputs(sets, splits) == before
+    assert train.training_inputs(sets, {"train": {"q1": "dev"}}) != before
+    (sets["train"].corpus / "extra.html").write_text("<p>Meer.</p>", encoding="utf-8")
+    with_page = train.training_inputs(sets, splits)
+    assert with_page != before
+    sets["bundled"].gold.write_text('{"id": "q1"}\n{"id": "q2"}\n', encoding="utf-8")
+    assert train.training_inputs(sets, splits) != with_page
+
