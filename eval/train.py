@@ -57,8 +57,9 @@ TRAINING_SETS = ("bundled", "train")
 def training_inputs(sets: dict[str, GoldSet] = SETS, splits: dict | None = None) -> str:
     """A fingerprint of everything fitting reads besides the code: each training set's
     gold file, its split assignment and every file of its corpus. Saved in the model's
-    meta, so a test can tell that the shipped weights were fitted on the data in the
-    repository (a gold question or a page added without retraining makes it stale)."""
+    meta (``inputs``), so anyone can check whether a scorer was fitted on the data in the
+    repository: a gold question or a page added without refitting changes it. (The
+    shipped scorer predates it; a test can compare once the shipped weights are refitted.)"""
     splits = load_splits() if splits is None else splits
     digest = hashlib.sha256()
     for name in TRAINING_SETS:
@@ -262,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     splits = load_splits()
     train, dev, off_topic = [], [], []
     assistants = {name: assistant_for(settings, SETS[name], embedder, SentenceScorer.untrained())
-                  for name in ("bundled", "train")}
+                  for name in TRAINING_SETS}
     for name, other in (TRAINING_SETS, TRAINING_SETS[::-1]):
         gold_set = SETS[name]
         items = [i for i in gold_set.items() if split_of(gold_set, i, splits) in ("train", "dev")]
@@ -285,8 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     scorer, figures = fit(train, dev, args.max_false_refusals, off_topic=off_topic)
     scorer.meta["unit_model"] = scorer.units.label
     scorer.meta = {**scorer.meta, "trained": date.today().isoformat(), "embedder": embedder.name,
-                   "train": {s: sum(e.set == s for e in train) for s in ("bundled", "train")},
-                   "dev": {s: sum(e.set == s for e in dev) for s in ("bundled", "train")},
+                   "train": {s: sum(e.set == s for e in train) for s in TRAINING_SETS},
+                   "dev": {s: sum(e.set == s for e in dev) for s in TRAINING_SETS},
                    "dev_figures": figures, "max_false_refusals": args.max_false_refusals,
                    "inputs": training_inputs(splits=splits)}
     scorer.save(path)

@@ -80,4 +80,3 @@ def test_the_inputs_fingerprint_moves_with_a_gold_question_a_split_or_a_page(tmp
     assert with_page != before
     sets["bundled"].gold.write_text('{"id": "q1"}\n{"id": "q2"}\n', encoding="utf-8")
     assert train.training_inputs(sets, splits) != with_page
-
