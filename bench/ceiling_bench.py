@@ -51,7 +51,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default=None, help="standaard: test (bundled), dev (train), alles (second)")
     args = parser.parse_args(argv)
 
-    from assistant.compose import compose
     from common.config import settings_or_exit
     from eval.metrics import fact_recall
     from eval.sets import SETS, load_splits, split_of
@@ -68,7 +67,6 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, list[float]] = {f"pool@{k}": [] for k in POOL_DEPTHS}
     rows |= {"best passage": [], "oracle first unit": [], "product": []}
     words: dict[str, list[int]] = {"best passage": [], "oracle first unit": [], "product": []}
-    scorer = assistant.scorer
     for ex in examples(assistant, gold_set, items, splits):
         facts = ex.item.facts
         for k in POOL_DEPTHS:
@@ -89,8 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         raised = oracle_first(np.array([c.score for c in scored.candidates]), ex.y, heading)
         for c, s in zip(scored.candidates, raised):
             c.score = float(s)
-        oracle = compose(ex.query, ex.pool, scored.candidates, scorer.second_pick_, answerer.max_words,
-                         scorer.whole_passage_, scorer.context_)
+        oracle = answerer.compose(ex.query, ex.pool, scored.candidates)
         rows["oracle first unit"].append(fact_recall(oracle.text, facts) or 0.0)
         words["oracle first unit"].append(len(oracle.text.split()))
     print(f"{gold_set.name} / {split}: {len(items)} beantwoordbare vragen; scorer {assistant.scorer.meta.get('trained')}\n")

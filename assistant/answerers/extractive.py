@@ -64,10 +64,15 @@ class ExtractiveAnswerer(Answerer):
         scored = scored or self.score(query, passages)
         if not scored.candidates or scored.evidence < self.threshold:
             return Draft.refusal(passages, scored.evidence)
-        draft = compose(query, passages, scored.candidates, self.scorer.second_pick_, self.max_words,
-                        self.scorer.whole_passage_, self.scorer.context_)
+        draft = self.compose(query, passages, scored.candidates)
         draft.strength = scored.evidence
         return draft
+
+    def compose(self, query: Query, passages: list[Passage], candidates: list[Candidate], share: int = 1) -> Draft:
+        """The answer from scored candidates with the scorer's composition settings; each of
+        ``share`` parts of a question gets that share of the word budgets."""
+        return compose(query, passages, candidates, self.scorer.second_pick_, self.max_words // share,
+                       self.scorer.whole_passage_ // share, self.scorer.context_ // share)
 
     def _answer_parts(self, query: Query, passages: list[Passage]) -> Draft:
         """"Hoe groot is Twente en welke sector …": each part scored on its own and
@@ -76,8 +81,7 @@ class ExtractiveAnswerer(Answerer):
         for part in query.parts:
             scored = self.score(part.with_vector(query.vector), passages)
             if scored.candidates and scored.evidence >= self.threshold:
-                draft = compose(part, passages, scored.candidates, self.scorer.second_pick_, self.max_words // 2,
-                                self.scorer.whole_passage_ // 2, self.scorer.context_ // 2)
+                draft = self.compose(part, passages, scored.candidates, share=2)
                 draft.strength = scored.evidence
                 drafts.append(draft)
         if not drafts:
