@@ -74,6 +74,11 @@ def training_inputs(sets: dict[str, GoldSet] = SETS, splits: dict | None = None)
     return digest.hexdigest()[:16]
 
 
+def per_set(examples: list[Example]) -> dict[str, int]:
+    """How many of the examples come from each training set (recorded in the model's meta)."""
+    return {s: sum(e.set == s for e in examples) for s in TRAINING_SETS}
+
+
 def store_settings(settings, gold_set: GoldSet):
     """Each gold set's corpus has its own store under data/eval/<set>/ (incremental)."""
     from common.config import DATA_DIR
@@ -286,8 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     scorer, figures = fit(train, dev, args.max_false_refusals, off_topic=off_topic)
     scorer.meta["unit_model"] = scorer.units.label
     scorer.meta = {**scorer.meta, "trained": date.today().isoformat(), "embedder": embedder.name,
-                   "train": {s: sum(e.set == s for e in train) for s in TRAINING_SETS},
-                   "dev": {s: sum(e.set == s for e in dev) for s in TRAINING_SETS},
+                   "train": per_set(train), "dev": per_set(dev),
                    "dev_figures": figures, "max_false_refusals": args.max_false_refusals,
                    "inputs": training_inputs(splits=splits)}
     scorer.save(path)
@@ -302,7 +306,7 @@ def _compose_only(scorer, dev: list[Example], max_false: float, path: Path) -> i
     moving the weights (and without the test figures a refit would move with them)."""
     _, chosen, figures = _choose_composition(scorer.units, scorer.answerable, dev, max_false, None, lambda _: None)
     chosen.meta = {**scorer.meta, "composition_chosen": date.today().isoformat(), "dev_figures": figures,
-                   "composition_dev": {s: sum(e.set == s for e in dev) for s in TRAINING_SETS},
+                   "composition_dev": per_set(dev),
                    "max_false_refusals": max_false}
     chosen.save(path)
     _report(chosen, figures)
