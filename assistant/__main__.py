@@ -88,7 +88,7 @@ def _chat(assistant) -> int:
             for c in answer.citations:
                 where = f"p. {c.page}" if c.page else (c.section or "")
                 print(f"  [{c.n}] {c.title}{' — ' + where if where else ''}")
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+        history += [{"role": "user", "content": question}, answer.history_turn()]
 
 
 def main(argv: list[str] | None = None) -> int:

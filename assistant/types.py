@@ -81,6 +81,14 @@ class Answer:
                 "mode": self.mode, "notice": self.notice,
                 "supported_sentences": self.supported_sentences, "checked_sentences": self.checked_sentences}
 
+    def history_turn(self) -> dict:
+        """The assistant side of one turn as ``Assistant.ask``'s ``history`` takes it: the
+        text and the ids of the cited passages, which stay candidates for a follow-up
+        ("en de tweede?"). The chat app, the command-line chat and the eval's replayed
+        conversations all build their history with it."""
+        return {"role": "assistant", "content": self.text,
+                "passages": [c.chunk_id for c in self.citations if c.chunk_id]}
+
     def to_dict(self) -> dict:
         d = asdict(self)
         for p in d["passages"] + d["retrieved"]:

@@ -40,18 +40,37 @@ def worst(rows: list[Row], n: int = 10) -> list[Row]:
     return [r for r in sorted(rows, key=badness, reverse=True) if badness(r)[0] > 0][:n]
 
 
+def follow_ups(rows: list[Row]) -> str:
+    """With replayed conversations (``--history own``): how the follow-ups fared, and how
+    many answers only repeat the previous one. Empty for the gold history."""
+    follow = [r for r in rows if r.repeats_previous is not None]
+    if not follow:
+        return ""
+    answerable = [r for r in follow if r.answerable]
+    recall = [r.scores.get("fact_recall") for r in answerable if r.scores.get("fact_recall") is not None]
+    line = (f"Vervolgvragen met de eigen eerdere antwoorden: {len(follow)} ({len(answerable)} beantwoordbaar); "
+            f"feitrecall {_fmt(sum(recall) / len(recall) if recall else None)}, "
+            f"onterecht geweigerd {sum(r.refused for r in answerable)}, "
+            f"terecht geweigerd {sum(r.refused for r in follow if not r.answerable)} van "
+            f"{len(follow) - len(answerable)}; ")
+    return line + f"herhaalt alleen het vorige antwoord: {sum(bool(r.repeats_previous) for r in follow)}."
+
+
 def markdown(summaries: dict[str, dict], rows: dict[str, list[Row]], main: str, meta: dict) -> str:
     keys_detail = ["hit@5", "mrr", "fact_recall", "citation_precision", "support", "refusal_accuracy", "false_refusal_rate"]
     parts = [
         "# Evaluatierapport Twente Board-assistent", "",
         f"Gold-set: `{meta['gold']}` ({meta.get('set', '')}, split {meta.get('split', 'all')}) — {meta['questions']} vragen ({meta['answerable']} beantwoordbaar, "
         f"{meta['unanswerable']} niet beantwoordbaar, {meta['follow_ups']} vervolgvragen). "
-        f"Embedder: `{meta['embedder']}`. Datum: {meta['date']}.", "",
+        f"Embedder: `{meta['embedder']}`. Datum: {meta['date']}."
+        + (" Vervolgvragen met de eigen eerdere antwoorden van het product (`--history own`)."
+           if meta.get("history") == "own" else ""), "",
         "## Vergelijking met de tutorial-pijplijn", "", comparison(summaries), "",
         "Feitrecall: gemiddeld aandeel kernfeiten in het antwoord; alle feiten: aandeel antwoorden met élk kernfeit; "
         "citatie-hit: de eerste bron bevat een kernfeit (of is de gold-sectie); mediaan woorden over beantwoorde "
         "vragen; p95 in ms (vraag → antwoord). De tutorial-pijplijn toont de bovenste 1 of 3 chunks "
         "(SentenceSplitter 512) en weigert nooit.", "",
+        *([follow_ups(rows[main]), ""] if follow_ups(rows[main]) else []),
         "## Overzicht", "", table(summaries), "",
         "Retrieval (hit@k, MRR, nDCG@5) telt een passage als relevant als ze uit een gold-brondocument komt. "
         "Feitrecall: aandeel sleutelfeiten (genormaliseerd) in het antwoord. Citatieprecisie: geciteerde passages "

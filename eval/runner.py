@@ -77,6 +77,7 @@ class Row:
     words: int = 0  # words of the answer (citation markers not counted)
     total_ms: float = 0.0
     mode: str = "extractive"  # who wrote the answer ("llm", or "extractive" also when the LLM fell back)
+    repeats_previous: bool | None = None  # a follow-up answered with nothing beyond the previous answer (own history)
     supported_sentences: int | None = None  # LLM answers: the model's sentences the passages support …
     checked_sentences: int | None = None  # … of those that claim something
 
@@ -156,12 +157,43 @@ def summarise(rows: list[Row]) -> dict:
     return {"overall": overall, "by_group": by_group, "by_type": by_type}
 
 
+def replay(assistant, history: list[dict], use_llm: bool = False) -> list[dict]:
+    """The conversation as a user would have had it: each earlier question of a gold
+    history asked again, in order, with the product's own answers (and the passages they
+    cite) in place of the answers the gold set's author wrote. A follow-up then builds on
+    what the product really said, wrong or right, instead of on a perfect previous answer."""
+    own: list[dict] = []
+    for turn in history:
+        if turn.get("role") == "user":
+            answer = assistant.ask(turn["content"], list(own), use_llm=use_llm)
+            own += [{"role": "user", "content": turn["content"]}, answer.history_turn()]
+    return own
+
+
+def repeats_previous(answer_text: str, history: list[dict]) -> bool:
+    """Does an answer say nothing beyond the previous answer: every sentence of it is one
+    the previous answer already holds (citation markers and list dashes aside)?"""
+    previous = next((t.get("content", "") for t in reversed(history) if t.get("role") == "assistant"), "")
+    def sentences(text: str) -> list[str]:
+        text = re.sub(r"\s*\[\d+(?:,\s*\d+)*\]", "", text)
+        return [s.strip().lstrip("-• ").strip() for s in re.split(r"\n|(?<=[.!?])\s+", text) if s.strip()]
+    said = set(sentences(previous))
+    mine = sentences(answer_text)
+    return bool(said) and bool(mine) and all(s in said for s in mine)
+
+
 def run_config(assistant, items: list[GoldItem], use_llm: bool = False,
-               tick: Callable[[], None] | None = None) -> list[Row]:
+               tick: Callable[[], None] | None = None, own_history: bool = False) -> list[Row]:
+    """``own_history``: follow-ups get the product's own earlier answers (``replay``)
+    instead of the gold set's, and each row records whether its answer only repeats the
+    previous one."""
     rows = []
     for item in items:
-        answer = assistant.ask(item.question, item.history, use_llm=use_llm)
+        history = replay(assistant, item.history, use_llm) if own_history and item.history else item.history
+        answer = assistant.ask(item.question, history, use_llm=use_llm)
         rows.append(score(item, answer))
+        if own_history and item.history:
+            rows[-1].repeats_previous = repeats_previous("" if answer.refused else answer.text, history)
         if tick:
             tick()
     return rows

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from assistant.types import Answer
-from webapp.records import answer_from_dict, answer_to_dict, history_turn
+from webapp.records import answer_from_dict, answer_to_dict
 
 TITLE_CHARS = 60
 
@@ -196,7 +196,7 @@ class ConversationStore:
                 return turn, history
             history.append({"role": "user", "content": turn.question})
             if turn.answer is not None:
-                history.append(history_turn(turn.answer))
+                history.append(turn.answer.history_turn())
         return None
 
     def pending(self, conversation_id: str) -> int:

@@ -39,9 +39,3 @@ def cited_passages(answer: Answer) -> list[Passage]:
             out.append(p)
     return out
 
-
-def history_turn(answer: Answer) -> dict:
-    """The assistant side of one turn as the facade's ``history`` expects it: the text
-    and the ids of the cited passages (for follow-ups such as "en de tweede?")."""
-    return {"role": "assistant", "content": answer.text,
-            "passages": [c.chunk_id for c in answer.citations if c.chunk_id]}

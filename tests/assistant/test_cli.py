@@ -250,3 +250,37 @@ def test_ask_waits_for_the_first_commit_of_a_running_ingestion(store, tmp_path):
     assert ingest.returncode == 0
     assert result.returncode == 0, result.stderr
     assert "634.000" in json.loads(result.stdout)["answer"] and "wordt voor het eerst opgebouwd" in result.stderr
+
+
+class _Stream:
+    def __init__(self, answer):
+        self.answer = answer
+
+    def __iter__(self):
+        yield self.answer.text
+
+
+def test_chat_keeps_the_cited_passages_for_follow_ups(monkeypatch, capsys):
+    """The command-line chat gives a follow-up the previous answer's passages, as the app
+    does ("en de tweede?" searches near the list just shown)."""
+    from types import SimpleNamespace
+
+    from assistant.__main__ import _chat
+    from assistant.types import Answer, Citation
+
+    cited = Answer("- Digitalisering [1]\n- Innovatie in de zorg [1]", refused=False,
+                   citations=[Citation(1, "002.txt", "Plan", None, None, "…", "chunk-7")])
+    seen = []
+
+    class Bot:
+        settings = SimpleNamespace(answer_mode="extractief")
+
+        def ask_stream(self, question, history):
+            seen.append([dict(t) for t in history])
+            return _Stream(cited)
+
+    questions = iter(["Welke impactportfolio's?", "En de tweede?", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(questions))
+    assert _chat(Bot()) == 0
+    assert seen[1] == [{"role": "user", "content": "Welke impactportfolio's?"},
+                       {"role": "assistant", "content": cited.text, "passages": ["chunk-7"]}]

@@ -1,5 +1,6 @@
 from assistant.types import Answer, Citation, Passage
-from eval.runner import GoldItem, Row, score, summarise
+from eval.report import follow_ups
+from eval.runner import GoldItem, Row, repeats_previous, replay, run_config, score, summarise
 
 ITEM = GoldItem(id="q1", question="Hoeveel inwoners heeft Twente?", history=[], answerable=True,
                 answer="ca. 634.000", facts=[["634.000", "634000"], ["14 gemeenten"]], sources=["004.txt"],
@@ -44,3 +45,53 @@ def test_summary_counts_refusals_by_group():
     assert summary["by_group"]["journalist"]["n"] == 2
     assert summary["by_type"]["onbeantwoordbaar"]["refusal_accuracy"] == 1.0
     assert isinstance(rows[0], Row)
+
+
+class RecordingAssistant:
+    """Answers from a script and records the history each question came with."""
+
+    def __init__(self, answers: dict[str, Answer]):
+        self.answers, self.calls = answers, []
+
+    def ask(self, question, history=None, use_llm=False):
+        self.calls.append((question, [dict(t) for t in history or []]))
+        return self.answers[question]
+
+
+FOLLOW_UP = GoldItem(id="q3", question="En hoeveel gemeenten?", answerable=True, answer="14", facts=[["14 gemeenten"]],
+                     sources=["004.txt"], group="journalist", type="vervolg",
+                     history=[{"role": "user", "content": "Hoeveel inwoners heeft Twente?"},
+                              {"role": "assistant", "content": "Ca. 634.000, in 14 gemeenten."}])
+
+
+def test_replay_asks_the_earlier_questions_and_keeps_the_products_own_answers():
+    first = _answer("Twente heeft ca. 634.000 inwoners [1].")
+    bot = RecordingAssistant({ITEM.question: first})
+    history = replay(bot, FOLLOW_UP.history)
+    assert bot.calls == [(ITEM.question, [])]
+    # the product's words and the passages it cited, not the gold author's answer
+    assert history == [{"role": "user", "content": ITEM.question},
+                       {"role": "assistant", "content": first.text, "passages": ["c1"]}]
+
+
+def test_own_history_rows_say_whether_the_answer_only_repeats_the_previous_one():
+    first = _answer("Twente heeft ca. 634.000 inwoners [1].")
+    again = _answer("- Twente heeft ca. 634.000 inwoners [1].")
+    new = _answer("Twente is een regio bestaande uit 14 gemeenten met ca. 634.000 inwoners [1].")
+    for follow, repeated in ((again, True), (new, False)):
+        bot = RecordingAssistant({ITEM.question: first, FOLLOW_UP.question: follow})
+        rows = run_config(bot, [ITEM, FOLLOW_UP], own_history=True)
+        assert bot.calls[-1][1][-1]["content"] == first.text  # the follow-up saw the product's own answer
+        assert rows[0].repeats_previous is None and rows[1].repeats_previous is repeated
+        assert f"herhaalt alleen het vorige antwoord: {int(repeated)}." in follow_ups(rows)
+    # the gold history by default: nothing replayed, nothing to report
+    bot = RecordingAssistant({FOLLOW_UP.question: new})
+    rows = run_config(bot, [FOLLOW_UP])
+    assert bot.calls == [(FOLLOW_UP.question, FOLLOW_UP.history)] and follow_ups(rows) == ""
+
+
+def test_repeats_previous_needs_every_sentence_said_before():
+    history = [{"role": "user", "content": "Vraag?"}, {"role": "assistant", "content": "Een [1]. Twee [2]."}]
+    assert repeats_previous("Twee [1].", history) and repeats_previous("- Een [1].\n- Twee [2].", history)
+    assert not repeats_previous("Twee [1]. Drie [1].", history)
+    assert not repeats_previous("", history) and not repeats_previous("Een.", [])
