@@ -14,6 +14,7 @@ from typing import Generator, Iterator
 
 from assistant.answerers.base import REFUSAL, REFUSAL_FILTERED
 from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.followup import says_nothing_new
 from assistant.query import Query, TermStats, analyse
 from assistant.retriever import HybridRetriever, Retriever
 from assistant.scorer import SentenceScorer
@@ -23,6 +24,8 @@ from common.config import Settings
 NO_INDEX = ("Er zijn nog geen documenten geïndexeerd. Voer eerst `python -m ingest data/corpus` uit "
             "(no documents indexed yet).")
 EMPTY_QUESTION = "Stel een vraag over de documenten (ask a question about the documents)."
+# a follow-up whose extractive answer only repeats the previous one: said, not hidden
+NOTHING_NEW = "Dit herhaalt het vorige antwoord: meer vind ik hierover niet in de documenten."
 
 
 class Assistant:
@@ -139,6 +142,8 @@ class Assistant:
             draft = self.extractive.answer(query, pool, scored)
             if draft.refused and sources:
                 draft.text = draft.text.replace(REFUSAL, REFUSAL_FILTERED, 1)
+            elif not draft.refused and says_nothing_new(draft.text, history):
+                notice = NOTHING_NEW
             cited = {c.chunk_id for c in draft.citations}
             shown = [pool[i] for i in order[: self.settings.top_k]]
             passages = shown + [p for p in pool if p.chunk_id in cited and p not in shown]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from assistant.followup import says_nothing_new
 from eval import metrics as m
 
 GOLD_FILE = Path(__file__).resolve().parent / "gold.jsonl"
@@ -170,18 +171,6 @@ def replay(assistant, history: list[dict], use_llm: bool = False) -> list[dict]:
     return own
 
 
-def repeats_previous(answer_text: str, history: list[dict]) -> bool:
-    """Does an answer say nothing beyond the previous answer: every sentence of it is one
-    the previous answer already holds (citation markers and list dashes aside)?"""
-    previous = next((t.get("content", "") for t in reversed(history) if t.get("role") == "assistant"), "")
-    def sentences(text: str) -> list[str]:
-        text = re.sub(r"\s*\[\d+(?:,\s*\d+)*\]", "", text)
-        return [s.strip().lstrip("-• ").strip() for s in re.split(r"\n|(?<=[.!?])\s+", text) if s.strip()]
-    said = set(sentences(previous))
-    mine = sentences(answer_text)
-    return bool(said) and bool(mine) and all(s in said for s in mine)
-
-
 def run_config(assistant, items: list[GoldItem], use_llm: bool = False,
                tick: Callable[[], None] | None = None, own_history: bool = False) -> list[Row]:
     """``own_history``: follow-ups get the product's own earlier answers (``replay``)
@@ -193,7 +182,7 @@ def run_config(assistant, items: list[GoldItem], use_llm: bool = False,
         answer = assistant.ask(item.question, history, use_llm=use_llm)
         rows.append(score(item, answer))
         if own_history and item.history:
-            rows[-1].repeats_previous = repeats_previous("" if answer.refused else answer.text, history)
+            rows[-1].repeats_previous = says_nothing_new("" if answer.refused else answer.text, history)
         if tick:
             tick()
     return rows

@@ -100,3 +100,14 @@ def test_last_turns_skips_blanks_and_pairs_the_answer_with_its_question():
     question, answer = last_turns(history)
     assert question == "Eerste?" and answer["content"] == "Antwoord één."
     assert last_turns([]) == (None, None)
+
+
+def test_says_nothing_new_when_every_sentence_was_in_the_previous_answer():
+    from assistant.followup import says_nothing_new
+
+    history = [{"role": "user", "content": "Welke?"},
+               {"role": "assistant", "content": "- Digitalisering [1]\n- Innovatie in de zorg [1]"}]
+    assert says_nothing_new("Innovatie in de zorg [2]", history)
+    assert says_nothing_new("- Digitalisering [1]\n- Innovatie in de zorg [1]", history)
+    assert not says_nothing_new("Innovatie in de zorg [1]. Het tweede portfolio richt zich op zorg [1].", history)
+    assert not says_nothing_new("Digitalisering [1]", []) and not says_nothing_new("", history)

@@ -179,6 +179,19 @@ def test_a_pronoun_follow_up_does_not_repeat_the_previous_answer(real_assistant)
     assert any(w in answer.text for w in ("partners", "bedrijfsleven", "overheid", "Triple Helix")), answer.text
 
 
+def test_a_follow_up_that_finds_nothing_new_says_so(real_assistant):
+    """Asked again as a follow-up, the question gets the same sentences: the answer says
+    that it repeats the previous one instead of passing it off as new."""
+    from assistant.core import NOTHING_NEW
+
+    first, history = _turn(real_assistant, "Hoeveel inwoners heeft de regio Twente?")
+    assert first.notice is None
+    again, _ = _turn(real_assistant, "Hoeveel inwoners heeft de regio Twente?", history)
+    assert again.text == first.text and again.notice == NOTHING_NEW
+    other, _ = _turn(real_assistant, "En wie zit daarachter?", _turn(real_assistant, "Wat is de Innovatiesprong Twente?")[1])
+    assert other.notice is None
+
+
 def test_an_ordinal_follow_up_resolves_against_the_previous_list(real_assistant):
     first, history = _turn(real_assistant, "Welke impactportfolio's heeft de Twente Board gekozen?")
     assert first.text.count("\n- ") >= 4, first.text

@@ -1,6 +1,6 @@
 from assistant.types import Answer, Citation, Passage
 from eval.report import follow_ups
-from eval.runner import GoldItem, Row, repeats_previous, replay, run_config, score, summarise
+from eval.runner import GoldItem, Row, replay, run_config, score, summarise
 
 ITEM = GoldItem(id="q1", question="Hoeveel inwoners heeft Twente?", history=[], answerable=True,
                 answer="ca. 634.000", facts=[["634.000", "634000"], ["14 gemeenten"]], sources=["004.txt"],
@@ -88,10 +88,3 @@ def test_own_history_rows_say_whether_the_answer_only_repeats_the_previous_one()
     bot = RecordingAssistant({FOLLOW_UP.question: new})
     rows = run_config(bot, [FOLLOW_UP])
     assert bot.calls == [(FOLLOW_UP.question, FOLLOW_UP.history)] and follow_ups(rows) == ""
-
-
-def test_repeats_previous_needs_every_sentence_said_before():
-    history = [{"role": "user", "content": "Vraag?"}, {"role": "assistant", "content": "Een [1]. Twee [2]."}]
-    assert repeats_previous("Twee [1].", history) and repeats_previous("- Een [1].\n- Twee [2].", history)
-    assert not repeats_previous("Twee [1]. Drie [1].", history)
-    assert not repeats_previous("", history) and not repeats_previous("Een.", [])
