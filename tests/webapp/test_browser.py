@@ -226,6 +226,18 @@ def test_conversation_survives_a_reload_and_exports_markdown(server, browser):
         assert len(quote) > 20
 
 
+def test_an_answer_that_repeats_the_previous_one_says_so(server, browser):
+    with visitor(browser, server["url"]) as page:
+        ask(page, "Hoeveel inwoners heeft de regio Twente?")
+        wait_answers(page, 1)
+        ask(page, "Hoeveel inwoners heeft de regio Twente?")
+        wait_answers(page, 2)
+        assert "Dit herhaalt het vorige antwoord" not in answer_text(page, 0)
+        assert "Dit herhaalt het vorige antwoord" in answer_text(page, 1) and "634.000" in answer_text(page, 1)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.get_by_test_id("stChatMessage").nth(3).screenshot(path=str(ARTIFACTS / "repeated-answer.png"))
+
+
 def test_questions_typed_while_answering_are_all_answered(server, browser):
     questions = ["Wat doet Twente Board Development?", "Hoeveel investeert het Rijk in de Regio Deal Twente?",
                  "Wat is de Innovatiesprong Twente?", "Wat is brede welvaart?",
