@@ -5,6 +5,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from eval.metrics import mean
 from eval.runner import COMPARISON, HEADLINE, Row
 
 
@@ -47,9 +48,8 @@ def follow_ups(rows: list[Row]) -> str:
     if not follow:
         return ""
     answerable = [r for r in follow if r.answerable]
-    recall = [r.scores.get("fact_recall") for r in answerable if r.scores.get("fact_recall") is not None]
     line = (f"Vervolgvragen met de eigen eerdere antwoorden: {len(follow)} ({len(answerable)} beantwoordbaar); "
-            f"feitrecall {_fmt(sum(recall) / len(recall) if recall else None)}, "
+            f"feitrecall {_fmt(mean(r.scores.get('fact_recall') for r in answerable))}, "
             f"onterecht geweigerd {sum(r.refused for r in answerable)}, "
             f"terecht geweigerd {sum(r.refused for r in follow if not r.answerable)} van "
             f"{len(follow) - len(answerable)}; ")
@@ -57,6 +57,7 @@ def follow_ups(rows: list[Row]) -> str:
 
 
 def markdown(summaries: dict[str, dict], rows: dict[str, list[Row]], main: str, meta: dict) -> str:
+    follow = follow_ups(rows[main])
     keys_detail = ["hit@5", "mrr", "fact_recall", "citation_precision", "support", "refusal_accuracy", "false_refusal_rate"]
     parts = [
         "# Evaluatierapport Twente Board-assistent", "",
@@ -70,7 +71,7 @@ def markdown(summaries: dict[str, dict], rows: dict[str, list[Row]], main: str, 
         "citatie-hit: de eerste bron bevat een kernfeit (of is de gold-sectie); mediaan woorden over beantwoorde "
         "vragen; p95 in ms (vraag → antwoord). De tutorial-pijplijn toont de bovenste 1 of 3 chunks "
         "(SentenceSplitter 512) en weigert nooit.", "",
-        *([follow_ups(rows[main]), ""] if follow_ups(rows[main]) else []),
+        *([follow, ""] if follow else []),
         "## Overzicht", "", table(summaries), "",
         "Retrieval (hit@k, MRR, nDCG@5) telt een passage als relevant als ze uit een gold-brondocument komt. "
         "Feitrecall: aandeel sleutelfeiten (genormaliseerd) in het antwoord. Citatieprecisie: geciteerde passages "

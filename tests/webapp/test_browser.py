@@ -99,6 +99,13 @@ def ask(page, *questions: str, gap_ms: list[int] | None = None) -> None:
             page.wait_for_timeout(gap_ms[i % len(gap_ms)])
 
 
+def ask_in_turn(page, *questions: str) -> None:
+    """Each question asked after the answer to the one before: a conversation."""
+    for i, question in enumerate(questions):
+        ask(page, question)
+        wait_answers(page, i + 1)
+
+
 def wait_answers(page, n: int) -> None:
     """Until the page shows n answered questions and none under way."""
     # a finished answer always ends with its "Kopiëren" button; one under way shows .tb-busy
@@ -194,10 +201,7 @@ def test_two_visitors_private_uploads_and_an_admin_publishing(server, browser, t
 
 def test_conversation_survives_a_reload_and_exports_markdown(server, browser):
     with visitor(browser, server["url"]) as page:
-        ask(page, "Wat is de Regio Deal Twente?")
-        wait_answers(page, 1)
-        ask(page, "En hoeveel draagt het Rijk daaraan bij?")
-        wait_answers(page, 2)
+        ask_in_turn(page, "Wat is de Regio Deal Twente?", "En hoeveel draagt het Rijk daaraan bij?")
         first, second = answer_text(page, 0), answer_text(page, 1)
         assert "25" in second
         page.reload()
@@ -228,10 +232,7 @@ def test_conversation_survives_a_reload_and_exports_markdown(server, browser):
 
 def test_an_answer_that_repeats_the_previous_one_says_so(server, browser):
     with visitor(browser, server["url"]) as page:
-        ask(page, "Hoeveel inwoners heeft de regio Twente?")
-        wait_answers(page, 1)
-        ask(page, "Hoeveel inwoners heeft de regio Twente?")
-        wait_answers(page, 2)
+        ask_in_turn(page, "Hoeveel inwoners heeft de regio Twente?", "Hoeveel inwoners heeft de regio Twente?")
         assert "Dit herhaalt het vorige antwoord" not in answer_text(page, 0)
         assert "Dit herhaalt het vorige antwoord" in answer_text(page, 1) and "634.000" in answer_text(page, 1)
         ARTIFACTS.mkdir(exist_ok=True)
